@@ -1,0 +1,63 @@
+import Foundation
+import Synchronization
+
+/// Makes appended data durable off the request path, with group commit: partitions ask to be
+/// flushed after writing, and one fsync covers every append that happened before it started,
+/// so concurrent producers share fsyncs instead of paying one each.
+///
+/// fsync blocks for milliseconds, so it runs on dedicated threads, never on the event loops or
+/// the Swift concurrency pool.
+final class Flusher: Sendable {
+    private struct Queue {
+        var pending: [PartitionLog] = []
+        var stopped = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let wakeup = DispatchSemaphore(value: 0)
+    private let threadCount: Int
+    private let finished = DispatchGroup()
+
+    init(threads: Int = 2) {
+        self.threadCount = threads
+    }
+
+    func start() {
+        for index in 0..<threadCount {
+            finished.enter()
+            let thread = Thread { [self] in
+                run()
+                finished.leave()
+            }
+            thread.name = "flusher-\(index)"
+            thread.start()
+        }
+    }
+
+    /// Queues `partition` for a flush; the partition makes sure it is queued at most once.
+    func schedule(_ partition: PartitionLog) {
+        queue.withLock { $0.pending.append(partition) }
+        wakeup.signal()
+    }
+
+    /// Flushes what is queued, then stops the threads.
+    func stop() {
+        queue.withLock { $0.stopped = true }
+        for _ in 0..<threadCount { wakeup.signal() }
+        finished.wait()
+    }
+
+    private func run() {
+        while true {
+            wakeup.wait()
+            let (next, stopped): (PartitionLog?, Bool) = queue.withLock { queue in
+                (queue.pending.isEmpty ? nil : queue.pending.removeFirst(), queue.stopped)
+            }
+            if let next {
+                next.flush()
+            } else if stopped {
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// OffsetCommit (key 8) response, v2–7.
+public struct OffsetCommitResponse: KafkaMessage {
+    public static let apiKey = APIKey.offsetCommit
+
+    public struct Partition: KafkaWireStruct {
+        public var partitionIndex: Int32 = 0
+        public var errorCode: Int16 = 0
+
+        public init() {}
+
+        public init(partitionIndex: Int32, errorCode: KafkaErrorCode) {
+            self.partitionIndex = partitionIndex
+            self.errorCode = errorCode.rawValue
+        }
+
+        public mutating func serialize<Coder: KafkaWireCoder>(_ coder: inout Coder) throws(Coder.Failure) {
+            try coder.int32(&partitionIndex)
+            try coder.int16(&errorCode)
+        }
+    }
+
+    public struct Topic: KafkaWireStruct {
+        public var name = ""
+        public var partitions: [Partition] = []
+
+        public init() {}
+
+        public init(name: String, partitions: [Partition]) {
+            self.name = name
+            self.partitions = partitions
+        }
+
+        public mutating func serialize<Coder: KafkaWireCoder>(_ coder: inout Coder) throws(Coder.Failure) {
+            try coder.string(&name)
+            try coder.array(&partitions)
+        }
+    }
+
+    public var throttleTimeMs: Int32 = 0
+    public var topics: [Topic] = []
+
+    public init() {}
+
+    public init(topics: [Topic]) { self.topics = topics }
+
+    public mutating func serialize<Coder: KafkaWireCoder>(_ coder: inout Coder) throws(Coder.Failure) {
+        if coder.version >= 3 { try coder.int32(&throttleTimeMs) }
+        try coder.array(&topics)
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Broker
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `chat broker`: the embedded Kafka-compatible broker on its own.
+struct BrokerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "broker",
+        abstract: "Run the single-node, durable, Kafka-compatible broker."
+    )
+
+    @Option(help: "Directory for the log segments and broker state.")
+    var data = "./data"
+
+    @Option(help: "Address to listen on, HOST:PORT.")
+    var listen = "127.0.0.1:9092"
+
+    @Option(help: "Address given to clients in metadata, HOST:PORT (default: the listen address).")
+    var advertise: String?
+
+    @Flag(help: "Create topics that clients ask for and that do not exist.")
+    var autoCreateTopics = false
+
+    @Option(help: "Partitions of topics created without a count.")
+    var defaultPartitions: Int32 = 1
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let logger = Logger.make(label: "broker", level: logLevel)
+        var configuration = BrokerConfiguration(dataDirectory: data)
+        (configuration.host, configuration.port) = try HostAndPort.parse(listen, option: "--listen")
+        if let advertise {
+            let (host, port) = try HostAndPort.parse(advertise, option: "--advertise")
+            configuration.advertisedHost = host
+            configuration.advertisedPort = port
+        }
+        configuration.autoCreateTopics = autoCreateTopics
+        configuration.defaultPartitions = defaultPartitions
+        let broker = try await KafkaBroker.start(configuration, logger: logger)
+        let group = ServiceGroup(
+            services: [BrokerService(broker: broker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+        )
+        try await group.run()
+    }
+}
+
+/// Runs a started broker as a service: graceful shutdown stops it cleanly.
+struct BrokerService: Service {
+    let broker: KafkaBroker
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await broker.run()
+        }
+    }
+}
