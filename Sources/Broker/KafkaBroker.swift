@@ -115,6 +115,7 @@ public final class KafkaBroker: Sendable {
         let marker = "\(configuration.dataDirectory)/\(Self.cleanShutdownMarker)"
         _ = FileManager.default.createFile(atPath: marker, contents: Data())
         try syncDirectory(configuration.dataDirectory)
+        lock.release()
         logger.info("broker stopped cleanly", metadata: ["data": "\(configuration.dataDirectory)"])
     }
 }

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Synchronization
 
 /// An exclusive lock on a data directory, so a second broker on the same files fails at once
 /// with a clear message instead of corrupting them.
@@ -14,7 +15,7 @@ final class DataDirectoryLock: Sendable {
         }
     }
 
-    private let descriptor: Int32
+    private let descriptor: Mutex<Int32?>
 
     init(directory: String) throws {
         let path = "\(directory)/broker.lock"
@@ -29,11 +30,20 @@ final class DataDirectoryLock: Sendable {
         ftruncate(fd, 0)
         let pid = "\(getpid())\n"
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
-        descriptor = fd
+        descriptor = Mutex(fd)
+    }
+
+    /// Lets another broker open the directory.
+    func release() {
+        descriptor.withLock { descriptor in
+            guard let fd = descriptor else { return }
+            flock(fd, LOCK_UN)
+            close(fd)
+            descriptor = nil
+        }
     }
 
     deinit {
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
+        release()
     }
 }

@@ -1,0 +1,119 @@
+import Broker
+import Foundation
+import Logging
+import Kafka
+import Testing
+import TestSupport
+
+/// The Swift wrapper over librdkafka against the broker: delivery reports, ordering,
+/// idempotence, restarts.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct ProducerConsumerTests {
+    @Test func sendReturnsThePartitionAndOffset() async throws {
+        let environment = try await KafkaTestEnvironment.start()
+        try await environment.createTopic("reports", partitions: 2)
+        let producer = try environment.producer()
+        var offsets: [Int32: [Int64]] = [:]
+        for index in 0..<20 {
+            let report = try await producer.send(
+                KafkaOutgoingRecord(topic: "reports", partition: Int32(index % 2), key: nil, value: "v\(index)".data)
+            )
+            #expect(report.topic == "reports")
+            #expect(report.partition == Int32(index % 2))
+            offsets[report.partition, default: []].append(report.offset)
+        }
+        #expect(offsets[0] == Array(0..<10))
+        #expect(offsets[1] == Array(0..<10))
+        await producer.close()
+        try await environment.broker.stop()
+    }
+
+    @Test func hundredThousandKeyedRecordsKeepPerKeyOrder() async throws {
+        let environment = try await KafkaTestEnvironment.start()
+        try await environment.createTopic("keyed", partitions: 8)
+        let producer = try environment.producer(["enable.idempotence": "true"])
+        let total = 100_000
+        let keys = 1000
+        var sequenceByKey = [Int](repeating: 0, count: keys)
+        var reports: [KafkaDeliveryReport] = []
+        for chunk in stride(from: 0, to: total, by: 10_000) {
+            let records = (chunk..<chunk + 10_000).map { index in
+                let key = index % keys
+                defer { sequenceByKey[key] += 1 }
+                return KafkaOutgoingRecord(
+                    topic: "keyed", key: "key-\(key)".data, value: "\(key):\(sequenceByKey[key])".data,
+                    headers: [KafkaHeader("index", "\(index)")]
+                )
+            }
+            reports += try await producer.send(records)
+        }
+        await producer.close()
+        #expect(reports.count == total)
+        #expect(Set(reports.map(\.partition)).count == 8, "keys spread over every partition")
+
+        let consumer = try environment.consumer()
+        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<8).map {
+            (TopicPartition(topic: "keyed", partition: $0), KafkaOffset.beginning)
+        }))
+        let records = try await collect(consumer, count: total)
+        await consumer.close()
+
+        #expect(records.count == total)
+        var next = [Int](repeating: 0, count: keys)
+        var partitionOfKey: [Int: Int32] = [:]
+        for record in records {
+            let parts = record.value!.text.split(separator: ":").map { Int($0)! }
+            let (key, sequence) = (parts[0], parts[1])
+            #expect(record.key?.text == "key-\(key)")
+            #expect(sequence == next[key], "key \(key): got \(sequence), expected \(next[key])")
+            next[key] = sequence + 1
+            #expect(partitionOfKey[key, default: record.partition] == record.partition, "a key stays in one partition")
+            partitionOfKey[key] = record.partition
+            #expect(record.header("index") != nil)
+        }
+        #expect(next == [Int](repeating: total / keys, count: keys), "every record exactly once")
+        try await environment.broker.stop()
+    }
+
+    @Test func recordsSurviveABrokerRestart() async throws {
+        let directory = try TemporaryDirectory(prefix: "restart")
+        let first = try await TestBroker.start(directory: directory.child("data"))
+        let port = first.broker.port
+        let environment = KafkaTestEnvironment(directory: directory, broker: first, logger: .init(label: "restart"))
+        try await environment.createTopic("durable", partitions: 3)
+        let producer = try environment.producer()
+        let sent = (0..<3000).map { KafkaOutgoingRecord(topic: "durable", key: "k\($0 % 30)".data, value: "value-\($0)".data) }
+        _ = try await producer.send(sent)
+        await producer.close()
+        try await first.stop()
+
+        let second = try await TestBroker.start(directory: directory.child("data"), port: port)
+        let restarted = KafkaTestEnvironment(directory: directory, broker: second, logger: .init(label: "restart"))
+        let consumer = try restarted.consumer()
+        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<3).map {
+            (TopicPartition(topic: "durable", partition: $0), KafkaOffset.beginning)
+        }))
+        let records = try await collect(consumer, count: sent.count)
+        await consumer.close()
+        #expect(Set(records.compactMap { $0.value?.text }) == Set(sent.compactMap { $0.value?.text }))
+        try await second.stop()
+    }
+
+    @Test func consumingFromTheEndSeesOnlyNewRecords() async throws {
+        let environment = try await KafkaTestEnvironment.start()
+        try await environment.createTopic("tail", partitions: 1)
+        let producer = try environment.producer()
+        _ = try await producer.send((0..<10).map { KafkaOutgoingRecord(topic: "tail", key: nil, value: "old-\($0)".data) })
+        let consumer = try environment.consumer()
+        try consumer.assign([TopicPartition(topic: "tail", partition: 0): KafkaOffset.end])
+        let reader = Task { try await collect(consumer, count: 3) }
+        try await Task.sleep(for: .milliseconds(500))
+        _ = try await producer.send((0..<3).map { KafkaOutgoingRecord(topic: "tail", key: nil, value: "new-\($0)".data) })
+        let records = try await reader.value
+        #expect(records.map { $0.value!.text } == ["new-0", "new-1", "new-2"])
+        #expect(records.map(\.offset) == [10, 11, 12])
+        await consumer.close()
+        await producer.close()
+        try await environment.broker.stop()
+    }
+}
