@@ -26,6 +26,11 @@ let package = Package(
             providers: [.apt(["librdkafka-dev"])]
         ),
 
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["zlib1g-dev", "libsnappy-dev", "liblz4-dev", "libzstd-dev"])]
+        ),
+
         // MARK: - Kafka wire protocol and broker
         .target(
             name: "KafkaProtocol",
@@ -36,6 +41,7 @@ let package = Package(
             name: "Broker",
             dependencies: [
                 "KafkaProtocol",
+                "CCompression",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

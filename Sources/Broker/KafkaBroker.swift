@@ -101,11 +101,19 @@ public final class KafkaBroker: Sendable {
         try close()
     }
 
+    /// Retention and compaction, on a utility thread: both do file I/O that may take a while.
     private func cleanPeriodically() async {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.cleanupInterval)
             guard !Task.isCancelled else { break }
-            logs.enforceRetention(now: currentTimeMillis())
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global(qos: .utility).async { [logs] in
+                    let now = currentTimeMillis()
+                    logs.enforceRetention(now: now)
+                    logs.compact(now: now)
+                    continuation.resume()
+                }
+            }
         }
     }
 

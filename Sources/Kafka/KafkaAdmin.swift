@@ -174,16 +174,21 @@ public final class KafkaAdmin: Sendable {
             configuration: KafkaConfiguration(bootstrapServers: configuration.bootstrapServers, properties: properties),
             logger: logger
         )
-        defer { Task { await reader.close() } }
-        let described = try await self.topics().filter { topics.contains($0.name) }
-        let partitions = described.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0) } }
-        let committed = try await reader.committed(partitions)
-        var lags: [PartitionLag] = []
-        for partition in partitions {
-            let end = try await reader.watermarks(partition).high
-            lags.append(PartitionLag(partition: partition, committed: committed[partition] ?? nil, end: end))
+        do {
+            let described = try await self.topics().filter { topics.contains($0.name) }
+            let partitions = described.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0) } }
+            let committed = try await reader.committed(partitions)
+            var lags: [PartitionLag] = []
+            for partition in partitions {
+                let end = try await reader.watermarks(partition).high
+                lags.append(PartitionLag(partition: partition, committed: committed[partition] ?? nil, end: end))
+            }
+            await reader.close()
+            return lags
+        } catch {
+            await reader.close()
+            throw error
         }
-        return lags
     }
 
     // MARK: - Plumbing

@@ -16,6 +16,7 @@ struct KafkaTestEnvironment {
         configure(&editor)
         let broker = try await TestBroker.start(directory: directory.child("data")) { configuration in
             configuration.autoCreateTopics = editor.autoCreateTopics
+            configuration.cleanupInterval = editor.cleanupInterval
         }
         var logger = Logger(label: "kafka-test")
         logger.logLevel = .warning
@@ -45,6 +46,7 @@ struct KafkaTestEnvironment {
 
 struct BrokerConfigurationEditor {
     var autoCreateTopics = false
+    var cleanupInterval: Duration = .seconds(30)
 }
 
 /// Reads from `consumer` until `count` records arrived or `timeout` passed.

@@ -163,6 +163,25 @@ final class LogManager: Sendable {
         }
     }
 
+    func compact(now: Int64) {
+        for partition in allPartitions() {
+            do {
+                if let summary = try partition.compact(now: now), summary.segmentsIn > 0 {
+                    logger.info(
+                        "compacted",
+                        metadata: [
+                            "partition": "\(partition.topic)-\(partition.partition)",
+                            "segments": "\(summary.segmentsIn)→\(summary.segmentsOut)",
+                            "bytes": "\(summary.bytesIn)→\(summary.bytesOut)",
+                        ]
+                    )
+                }
+            } catch {
+                logger.error("compaction failed", metadata: ["partition": "\(partition.topic)-\(partition.partition)", "error": "\(error)"])
+            }
+        }
+    }
+
     func close() throws {
         for partition in allPartitions() { try partition.close() }
     }

@@ -35,11 +35,9 @@ struct LogSegment: Sendable {
         let path = "\(directory)/\(fileName(baseOffset, "log"))"
         let file = try LogFile(path: path, create: true)
         try file.truncate(to: 0)
-        return LogSegment(
-            baseOffset: baseOffset, file: file, directory: directory, size: 0, nextOffset: baseOffset,
-            maxTimestamp: -1, firstAppendMs: nil, offsetIndex: OffsetIndex(), timeIndex: TimeIndex()
-        )
+        return LogSegment(emptyAt: baseOffset, file: file, directory: directory)
     }
+
 
     /// What loading a segment found.
     struct Recovery {
@@ -188,5 +186,18 @@ struct LogSegment: Sendable {
 
     func delete() {
         for path in [logPath, indexPath, timeIndexPath] { unlink(path) }
+    }
+
+    func deleteIndexes() {
+        for path in [indexPath, timeIndexPath] { unlink(path) }
+    }
+}
+
+extension LogSegment {
+    init(emptyAt baseOffset: Int64, file: LogFile, directory: String) {
+        self.init(
+            baseOffset: baseOffset, file: file, directory: directory, size: 0, nextOffset: baseOffset,
+            maxTimestamp: -1, firstAppendMs: nil, offsetIndex: OffsetIndex(), timeIndex: TimeIndex()
+        )
     }
 }

@@ -38,6 +38,8 @@ final class PartitionLog: Sendable {
         var durableWaiters: [DurableWaiter] = []
         var fetchSignals: [OneShotSignal] = []
         var isClosed = false
+        /// Where the last compaction stopped: closed segments past it are "dirty".
+        var cleanedThrough: Int64 = 0
 
         var active: LogSegment {
             get { segments[segments.count - 1] }
@@ -68,6 +70,7 @@ final class PartitionLog: Sendable {
         flusher: Flusher, logger: Logger
     ) throws -> PartitionLog {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try completeSwaps(directory: directory, logger: logger)
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
         let bases = names.compactMap { name -> Int64? in
             guard name.hasSuffix(".log") else { return nil }
@@ -263,8 +266,8 @@ final class PartitionLog: Sendable {
     func read(from offset: Int64, maxBytes: Int) throws -> ReadOutcome {
         var offset = offset
         // A compacted segment may end before the next one starts; step over such gaps.
-        for _ in 0..<64 {
-            let plan: (file: LogFile, start: Int, end: Int, segmentNext: Int64, bounds: Bounds)? 
+        while true {
+            let plan: (file: LogFile, start: Int, end: Int, following: Int64?, bounds: Bounds)?
             let bounds: Bounds
             (plan, bounds) = state.withLock { state in
                 let bounds = Bounds(
@@ -273,14 +276,18 @@ final class PartitionLog: Sendable {
                 guard offset >= state.logStartOffset, offset < state.highWatermark else { return (nil, bounds) }
                 let index = Self.segmentIndex(for: offset, in: state.segments)
                 let segment = state.segments[index]
-                return ((segment.file, segment.startPosition(for: offset), segment.size, segment.nextOffset, bounds), bounds)
+                let following = index + 1 < state.segments.count ? state.segments[index + 1].baseOffset : nil
+                return ((segment.file, segment.startPosition(for: offset), segment.size, following, bounds), bounds)
             }
             if offset < bounds.logStartOffset || offset > bounds.highWatermark { return .outOfRange(bounds) }
             guard let plan else { return .records(ReadResult(records: ByteBuffer(), bounds: bounds)) }
 
             let scanner = BatchScanner(file: plan.file, validatesChecksums: false)
             guard let first = try scanner.firstBatch(containingOrAfter: offset, from: plan.start, to: plan.end) else {
-                offset = plan.segmentNext
+                guard let following = plan.following else {
+                    return .records(ReadResult(records: ByteBuffer(), bounds: bounds))
+                }
+                offset = following
                 continue
             }
             if first.header.baseOffset >= bounds.highWatermark {
@@ -291,7 +298,6 @@ final class PartitionLog: Sendable {
             data.moveWriterIndex(to: data.readerIndex + Self.wholeBatchesLength(in: data, below: bounds.highWatermark))
             return .records(ReadResult(records: data, bounds: bounds))
         }
-        return .records(ReadResult(records: ByteBuffer(), bounds: bounds))
     }
 
     /// The index of the last segment whose base offset is at most `offset`.
@@ -440,6 +446,77 @@ final class PartitionLog: Sendable {
                 "deleted segments",
                 metadata: ["partition": "\(topic)-\(partition)", "count": "\(removed)", "logStartOffset": "\(state.logStartOffset)"]
             )
+        }
+    }
+
+    // MARK: - Compaction
+
+    /// The closed segments a compaction may clean now, or nil if there is nothing worth it.
+    func cleanableSegments(now: Int64, force: Bool) -> [LogSegment]? {
+        state.withLock { state in
+            let config = state.config
+            guard config.cleanupPolicy.compacts, state.segments.count > 1 else { return nil }
+            // Records younger than min.compaction.lag.ms stay untouched, with all after them.
+            let closed = state.segments.dropLast().prefix {
+                config.minCompactionLagMs == 0 || ($0.maxTimestamp >= 0 && now - $0.maxTimestamp >= config.minCompactionLagMs)
+            }
+            let total = closed.reduce(0) { $0 + $1.size }
+            let dirty = closed.filter { $0.baseOffset >= state.cleanedThrough }.reduce(0) { $0 + $1.size }
+            guard total > 0, dirty > 0 || force else { return nil }
+            guard force || Double(dirty) / Double(total) >= config.minCleanableDirtyRatio else { return nil }
+            return Array(closed)
+        }
+    }
+
+    /// Replaces `group` by the compacted `output` unless retention or DeleteRecords removed
+    /// any of them meanwhile. Returns whether the swap happened.
+    func swapIn(_ output: LogSegment, replacing group: [LogSegment]) throws -> Bool {
+        try state.withLock { state in
+            guard let first = state.segments.firstIndex(where: { $0.baseOffset == group[0].baseOffset }),
+                first + group.count < state.segments.count,
+                zip(state.segments[first..<first + group.count], group).allSatisfy({ $0.file === $1.file })
+            else { return false }
+            for segment in group {
+                segment.deleteIndexes()
+                unlink(segment.logPath)
+            }
+            guard rename(LogSegment.swapPath(directory: directory, baseOffset: output.baseOffset), output.logPath) == 0 else {
+                throw StorageError("rename", path: output.logPath, errno: errno)
+            }
+            try syncDirectory(directory)
+            try output.saveIndexes()
+            state.segments.replaceSubrange(first..<first + group.count, with: [output])
+            state.cleanedThrough = max(state.cleanedThrough, group.last!.nextOffset)
+            return true
+        }
+    }
+
+    /// Finishes compactions a crash interrupted. A `.cleaned` file may be incomplete and is
+    /// dropped; a `.swap` file is complete (it was fsynced before being renamed to that name),
+    /// so the segments it covers go and it takes their place.
+    private static func completeSwaps(directory: String, logger: Logger) throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        for name in names where name.hasSuffix(".log.cleaned") {
+            unlink("\(directory)/\(name)")
+        }
+        for name in names where name.hasSuffix(".log.swap") {
+            guard let base = Int64(name.dropLast(9)) else { continue }
+            let swapPath = "\(directory)/\(name)"
+            let swap = try LogFile(path: swapPath, create: false)
+            var next = base
+            _ = try BatchScanner(file: swap, validatesChecksums: true).walk(from: 0, to: try swap.size()) {
+                next = $0.header.nextOffset
+                return true
+            }
+            for other in names where other.hasSuffix(".log") {
+                guard let otherBase = Int64(other.dropLast(4)), otherBase >= base, otherBase < max(next, base + 1) else { continue }
+                for suffix in ["log", "index", "timeindex"] { unlink("\(directory)/\(LogSegment.fileName(otherBase, suffix))") }
+            }
+            guard rename(swapPath, "\(directory)/\(LogSegment.fileName(base, "log"))") == 0 else {
+                throw StorageError("rename", path: swapPath, errno: errno)
+            }
+            try syncDirectory(directory)
+            logger.warning("completed an interrupted compaction", metadata: ["directory": "\(directory)", "segment": "\(base)"])
         }
     }
 

@@ -18,7 +18,8 @@ public struct TopicConfig: Hashable, Sendable {
 
     public static let names = [
         "cleanup.policy", "retention.ms", "retention.bytes", "segment.bytes", "segment.ms",
-        "max.message.bytes", "delete.retention.ms", "min.compaction.lag.ms", "index.interval.bytes",
+        "max.message.bytes", "delete.retention.ms", "min.compaction.lag.ms", "min.cleanable.dirty.ratio",
+        "index.interval.bytes",
     ]
 
     public var cleanupPolicy = CleanupPolicy.delete
@@ -32,6 +33,8 @@ public struct TopicConfig: Hashable, Sendable {
     /// How long a tombstone survives compaction, so that readers see the delete.
     public var deleteRetentionMs: Int64 = 24 * 3_600_000
     public var minCompactionLagMs: Int64 = 0
+    /// The share of closed-segment bytes written since the last compaction that starts one.
+    public var minCleanableDirtyRatio = 0.5
     public var indexIntervalBytes = 4096
 
     public init() {}
@@ -67,6 +70,11 @@ public struct TopicConfig: Hashable, Sendable {
         case "delete.retention.ms": deleteRetentionMs = try integer(minimum: 0)
         case "min.compaction.lag.ms": minCompactionLagMs = try integer(minimum: 0)
         case "index.interval.bytes": indexIntervalBytes = Int(try integer(minimum: 0))
+        case "min.cleanable.dirty.ratio":
+            guard let ratio = Double(value), (0...1).contains(ratio) else {
+                throw Invalid(description: "min.cleanable.dirty.ratio must be a number from 0 to 1, not '\(value)'")
+            }
+            minCleanableDirtyRatio = ratio
         default: throw Invalid(description: "unknown topic config '\(name)'")
         }
     }
@@ -83,6 +91,7 @@ public struct TopicConfig: Hashable, Sendable {
         case "delete.retention.ms": String(deleteRetentionMs)
         case "min.compaction.lag.ms": String(minCompactionLagMs)
         case "index.interval.bytes": String(indexIntervalBytes)
+        case "min.cleanable.dirty.ratio": String(minCleanableDirtyRatio)
         default: nil
         }
     }
