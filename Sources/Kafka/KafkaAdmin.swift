@@ -37,12 +37,8 @@ public final class KafkaAdmin: Sendable {
     private let client: RDKafkaClient
     private let lifetime = ClientLifetime()
     private let callQueue = DispatchQueue(label: "kafka-admin", attributes: .concurrent)
-    private let configuration: KafkaConfiguration
-    private let logger: Logger
 
     public init(configuration: KafkaConfiguration, logger: Logger) throws {
-        self.configuration = configuration
-        self.logger = logger
         client = try RDKafkaClient(type: RD_KAFKA_PRODUCER, configuration: configuration, callbacks: RDKafkaCallbacks(logger: logger))
     }
 
@@ -166,28 +162,63 @@ public final class KafkaAdmin: Sendable {
         }
     }
 
+    /// Every offset `group` has committed.
+    public func committedOffsets(group: String, timeout: Duration = .seconds(30)) async throws -> [TopicPartition: Int64] {
+        try await request(timeout: timeout) { handle, options, queue in
+            var request = rd_kafka_ListConsumerGroupOffsets_new(group, nil)
+            defer { rd_kafka_ListConsumerGroupOffsets_destroy(request) }
+            rd_kafka_ListConsumerGroupOffsets(handle, &request, 1, options, queue)
+        } result: { event in
+            var count = 0
+            let groups = rd_kafka_ListConsumerGroupOffsets_result_groups(
+                rd_kafka_event_ListConsumerGroupOffsets_result(event), &count
+            )
+            guard count == 1, let result = groups?[0] else { return [:] }
+            if let error = rd_kafka_group_result_error(result) {
+                throw KafkaError(code: rd_kafka_error_code(error).rawValue, message: String(cString: rd_kafka_error_string(error)))
+            }
+            guard let partitions = rd_kafka_group_result_partitions(result) else { return [:] }
+            var offsets: [TopicPartition: Int64] = [:]
+            for (partition, offset, _) in PartitionList.entries(partitions) where offset >= 0 {
+                offsets[partition] = offset
+            }
+            return offsets
+        }
+    }
+
+    /// For each partition `group` committed on: its committed offset, end offset and lag.
+    public func lag(group: String) async throws -> [PartitionLag] {
+        let committed = try await committedOffsets(group: group)
+        let topics = Set(committed.keys.map(\.topic))
+        return try await lag(group: group, topics: topics.sorted(), committed: committed)
+    }
+
     /// Committed offset, end offset and lag of every partition of `topics` for `group`.
     public func lag(group: String, topics: [String]) async throws -> [PartitionLag] {
-        var properties = configuration.properties
-        properties["group.id"] = group
-        let reader = try KafkaConsumer(
-            configuration: KafkaConfiguration(bootstrapServers: configuration.bootstrapServers, properties: properties),
-            logger: logger
-        )
-        do {
-            let described = try await self.topics().filter { topics.contains($0.name) }
-            let partitions = described.flatMap { topic in topic.partitions.map { TopicPartition(topic: topic.name, partition: $0) } }
-            let committed = try await reader.committed(partitions)
-            var lags: [PartitionLag] = []
-            for partition in partitions {
-                let end = try await reader.watermarks(partition).high
-                lags.append(PartitionLag(partition: partition, committed: committed[partition] ?? nil, end: end))
+        try await lag(group: group, topics: topics, committed: committedOffsets(group: group))
+    }
+
+    private func lag(group: String, topics: [String], committed: [TopicPartition: Int64]) async throws -> [PartitionLag] {
+        var lags: [PartitionLag] = []
+        for topic in try await self.topics() where topics.contains(topic.name) {
+            for index in topic.partitions {
+                let partition = TopicPartition(topic: topic.name, partition: index)
+                lags.append(PartitionLag(partition: partition, committed: committed[partition], end: try await watermarks(partition).high))
             }
-            await reader.close()
-            return lags
-        } catch {
-            await reader.close()
-            throw error
+        }
+        return lags
+    }
+
+    /// The partition's log start offset and high watermark.
+    public func watermarks(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws -> (low: Int64, high: Int64) {
+        try await blocking { [client] in
+            var low: Int64 = 0
+            var high: Int64 = 0
+            let error = rd_kafka_query_watermark_offsets(
+                client.handle, partition.topic, partition.partition, &low, &high, Int32(timeout.milliseconds)
+            )
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "watermarks \(partition)") }
+            return (low, high)
         }
     }
 

@@ -53,7 +53,10 @@ extension RequestHandler {
     func offsetFetch(_ request: OffsetFetchRequest, _ context: RequestContext) async -> OffsetFetchResponse {
         let committed = groups.offsets.committed(group: request.groupId)
         let wanted: [(String, [Int32])]
-        if let topics = request.topics {
+        // Kafka reads only null as "every partition", but librdkafka 2.0.2's
+        // ListConsumerGroupOffsets asks for all with an empty array, and no client asks for
+        // nothing, so both mean all here.
+        if let topics = request.topics, !topics.isEmpty {
             wanted = topics.map { ($0.name, $0.partitionIndexes) }
         } else {
             let byTopic = Dictionary(grouping: committed.keys, by: \.topic)
