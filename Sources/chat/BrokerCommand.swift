@@ -26,6 +26,9 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Partitions of topics created without a count.")
     var defaultPartitions: Int32 = 1
 
+    @Option(help: "Largest request frame accepted, in bytes; larger ones close the connection.")
+    var maxRequestBytes = 100 << 20
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -40,6 +43,7 @@ struct BrokerCommand: AsyncParsableCommand {
         }
         configuration.autoCreateTopics = autoCreateTopics
         configuration.defaultPartitions = defaultPartitions
+        configuration.maxRequestBytes = maxRequestBytes
         let broker = try await KafkaBroker.start(configuration, logger: logger)
         let group = ServiceGroup(
             services: [BrokerService(broker: broker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

@@ -1,6 +1,6 @@
 /// The Kafka APIs this broker speaks, with the version ranges it advertises in ApiVersions.
 ///
-/// The ranges follow the compatibility table of docs/kafka-compatibility.md: every minimum is
+/// The ranges follow the compatibility table in docs/broker.md: every minimum is
 /// low enough for librdkafka 2.0.2's single-version feature checks (Produce must include v0 or
 /// it stops compressing), and every maximum stays below the API's first flexible version except
 /// ApiVersions, so no response ever carries tagged fields that old clients mis-skip.

@@ -1,0 +1,55 @@
+# The two commands of the README: `make run` and `make test`. Both install what they need
+# from Debian's packages first, so they work on a fresh machine and in CI's clean clone.
+
+SWIFT        ?= swift
+CONFIG       ?= debug
+DATA         ?= ./data
+BIN           = .build/$(CONFIG)/chat
+SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VENV          = .build/python-venv
+
+# Debian packages: librdkafka and the codecs the broker decompresses when compacting,
+# OpenSSL's libcrypto (hashes, tokens), SQLite for projections, kcat for tests and for
+# inspecting topics, Python for the client-compatibility suite.
+PACKAGES = pkg-config librdkafka-dev kcat libssl-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev \
+           python3 python3-venv
+
+.PHONY: all deps build run test test-swift test-python bench clean
+
+all: build
+
+deps:
+	@missing="$$(for package in $(PACKAGES); do dpkg -s $$package >/dev/null 2>&1 || echo $$package; done)"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing:" $$missing; \
+		$(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) --product chat
+
+## Starts the whole system on this machine (embedded broker with its log in $(DATA)).
+run: build
+	$(BIN) broker --data $(DATA)
+
+## Builds everything and runs every test: Swift suites, then the Python client suite.
+test: test-swift test-python
+
+test-swift: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+test-python: deps
+	$(SWIFT) build --product chat
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Tests/python/requirements.txt
+	CHAT_BINARY=.build/debug/chat $(VENV)/bin/python -m pytest -q Tests/python
+
+## Benchmarks (release build); figures go to docs/benchmarks.md.
+bench: deps
+	$(SWIFT) build -c release --product chat
+	$(SWIFT) build -c release --product chat-bench
+	.build/release/chat-bench kafka
+
+clean:
+	rm -rf .build
