@@ -11,7 +11,7 @@ VENV          = .build/python-venv
 # Debian packages: librdkafka and the codecs the broker decompresses when compacting,
 # OpenSSL's libcrypto (hashes, tokens), SQLite for projections, kcat for tests and for
 # inspecting topics, Python for the client-compatibility suite.
-PACKAGES = pkg-config librdkafka-dev kcat libssl-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev \
+PACKAGES = pkg-config librdkafka-dev kcat libssl-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libsqlite3-dev \
            python3 python3-venv
 
 .PHONY: all deps build run test test-swift test-python bench clean
@@ -28,9 +28,9 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG) --product chat
 
-## Starts the whole system on this machine (embedded broker with its log in $(DATA)).
+## Starts the whole system on this machine: embedded broker, processor and gateway, data in $(DATA).
 run: build
-	$(BIN) broker --data $(DATA)
+	$(BIN) serve --data $(DATA)
 
 ## Builds everything and runs every test: Swift suites, then the Python client suite.
 test: test-swift test-python

@@ -32,7 +32,8 @@ public final class KafkaBroker: Sendable {
         let lock = try DataDirectoryLock(directory: directory)
         let markerPath = "\(directory)/\(cleanShutdownMarker)"
         let clean = FileManager.default.fileExists(atPath: markerPath)
-        if !clean { logger.info("recovering logs after an unclean shutdown", metadata: ["data": "\(directory)"]) }
+        let hasTopics = !((try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/topics")) ?? []).isEmpty
+        if !clean && hasTopics { logger.info("recovering logs after an unclean shutdown", metadata: ["data": "\(directory)"]) }
 
         let flusher = Flusher(threads: configuration.flusherThreads)
         flusher.start()

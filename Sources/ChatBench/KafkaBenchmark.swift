@@ -37,17 +37,23 @@ struct KafkaBenchmark: AsyncParsableCommand {
         let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: bootstrap), logger: logger)
         try await admin.createTopics([
             NewTopic(name: "small", partitions: partitions), NewTopic(name: "large", partitions: partitions),
+            NewTopic(name: "kcat-small", partitions: partitions), NewTopic(name: "kcat-large", partitions: partitions),
             NewTopic(name: "latency", partitions: partitions),
         ])
         await admin.close()
 
-        print("| scenario | records | msgs/s | MB/s | broker CPU-s per 1M records |")
-        print("| --- | ---: | ---: | ---: | ---: |")
+        print("| scenario | client | records | msgs/s | MB/s | broker CPU-s per 1M records |")
+        print("| --- | --- | ---: | ---: | ---: | ---: |")
         for (topic, count, size) in [("small", smallRecords, 100), ("large", largeRecords, 1024)] {
+            let name = "\(count) × \(size) B"
+            let viaKcat = try await produceWithKcat(topic: "kcat-\(topic)", count: count, size: size, bootstrap: bootstrap, broker: broker.pid)
+            print(viaKcat.row("produce \(name), acks=all, idempotent", client: "kcat"))
+            let readByKcat = try await consumeWithKcat(topic: "kcat-\(topic)", count: count, size: size, bootstrap: bootstrap, broker: broker.pid)
+            print(readByKcat.row("consume \(name)", client: "kcat"))
             let produced = try await produce(topic: topic, count: count, size: size, bootstrap: bootstrap, broker: broker.pid, logger: logger)
-            print(produced.row("produce \(count) × \(size) B (acks=all, idempotent)"))
+            print(produced.row("produce \(name), acks=all, idempotent", client: "Swift client"))
             let consumed = try await consume(topic: topic, count: count, bootstrap: bootstrap, broker: broker.pid, logger: logger)
-            print(consumed.row("consume \(count) × \(size) B"))
+            print(consumed.row("consume \(name)", client: "Swift client"))
         }
         let latency = try await measureLatency(bootstrap: bootstrap, logger: logger)
         print("")
@@ -65,9 +71,9 @@ struct KafkaBenchmark: AsyncParsableCommand {
         var elapsed: Duration
         var brokerCPU: Double
 
-        func row(_ name: String) -> String {
+        func row(_ name: String, client: String) -> String {
             let seconds = elapsed.seconds
-            return "| \(name) | \(records) | \(format(Double(records) / seconds, 0)) | "
+            return "| \(name) | \(client) | \(records) | \(format(Double(records) / seconds, 0)) | "
                 + "\(format(Double(bytes) / seconds / 1_048_576)) | \(format(brokerCPU / Double(records) * 1_000_000, 3)) |"
         }
     }
@@ -96,6 +102,33 @@ struct KafkaBenchmark: AsyncParsableCommand {
         let cpu = ProcessCPU.seconds(pid: broker) - cpuBefore
         await producer.close()
         return Throughput(records: count, bytes: count * size, elapsed: elapsed, brokerCPU: cpu)
+    }
+
+    /// kcat (librdkafka in C) as the producer: the broker's cost without the Swift client's.
+    private func produceWithKcat(topic: String, count: Int, size: Int, bootstrap: String, broker: Int32) async throws -> Throughput {
+        let value = String(repeating: "x", count: size)
+        var input = Data()
+        input.reserveCapacity(count * (size + 12))
+        for index in 0..<count { input.append(contentsOf: "key-\(index % 10_000):\(value)\n".utf8) }
+        let cpuBefore = ProcessCPU.seconds(pid: broker)
+        let start = ContinuousClock.now
+        try await ChildProcess.run("kcat", [
+            "-b", bootstrap, "-P", "-t", topic, "-K", ":", "-X", "acks=all", "-X", "enable.idempotence=true",
+            "-X", "linger.ms=5",
+        ], stdin: input, timeout: .seconds(600))
+        let elapsed = ContinuousClock.now - start
+        return Throughput(records: count, bytes: count * size, elapsed: elapsed, brokerCPU: ProcessCPU.seconds(pid: broker) - cpuBefore)
+    }
+
+    private func consumeWithKcat(topic: String, count: Int, size: Int, bootstrap: String, broker: Int32) async throws -> Throughput {
+        let cpuBefore = ProcessCPU.seconds(pid: broker)
+        let start = ContinuousClock.now
+        let output = try await ChildProcess.run(
+            "kcat", ["-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%o\n"], timeout: .seconds(600)
+        )
+        let elapsed = ContinuousClock.now - start
+        let received = output.stdout.utf8.count { $0 == 0x0A }
+        return Throughput(records: received, bytes: received * size, elapsed: elapsed, brokerCPU: ProcessCPU.seconds(pid: broker) - cpuBefore)
     }
 
     private func consume(topic: String, count: Int, bootstrap: String, broker: Int32, logger: Logger) async throws -> Throughput {

@@ -41,7 +41,14 @@ public final class KafkaConsumer: Sendable {
     /// Assignment changes from group rebalances (newest 1,000 kept if nobody reads them).
     public let events: AsyncStream<KafkaConsumerEvent>
 
-    public init(configuration: KafkaConfiguration, logger: Logger) throws {
+    /// - Parameter startOffsets: for group consumers that keep their own position (a
+    ///   projection storing offsets with its rows): called when partitions are assigned, it
+    ///   returns where to start in each; partitions it leaves out start from the group's
+    ///   committed offset.
+    public init(
+        configuration: KafkaConfiguration, logger: Logger,
+        startOffsets: (@Sendable ([TopicPartition]) -> [TopicPartition: Int64])? = nil
+    ) throws {
         let callbacks = RDKafkaCallbacks(logger: logger)
         // librdkafka's consumer needs a group even to read assigned partitions; one that
         // never subscribes never joins it, so a private name does no harm.
@@ -61,6 +68,14 @@ public final class KafkaConsumer: Sendable {
         queue = rd_kafka_queue_get_consumer(client.handle)!
         callbacks.rebalance.withLock { [eventSink, logger] in
             $0 = { handle, error, partitions in
+                if error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, let startOffsets {
+                    let chosen = startOffsets(PartitionList.entries(partitions).map(\.0))
+                    for index in 0..<Int(partitions.pointee.cnt) {
+                        let element = partitions.pointee.elems[index]
+                        let partition = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                        if let offset = chosen[partition] { partitions.pointee.elems[index].offset = offset }
+                    }
+                }
                 Self.rebalance(handle: handle, error: error, partitions: partitions, sink: eventSink, logger: logger)
             }
         }
@@ -157,6 +172,29 @@ public final class KafkaConsumer: Sendable {
                 }
                 defer { index += 1 }
                 return buffered[index]
+            }
+        }
+    }
+
+    /// The same records in the batches they arrive in (never empty), for readers that apply
+    /// a whole batch at once, e.g. in one database transaction.
+    public var batches: Batches { Batches(consumer: self) }
+
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [KafkaRecord]
+        let consumer: KafkaConsumer
+
+        public func makeAsyncIterator() -> Iterator { Iterator(consumer: consumer) }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            let consumer: KafkaConsumer
+
+            public mutating func next() async throws -> [KafkaRecord]? {
+                while true {
+                    if Task.isCancelled || consumer.lifetime.isClosed { return nil }
+                    let batch = try await consumer.poll(maxRecords: 1000, timeoutMs: 100)
+                    if !batch.isEmpty { return batch }
+                }
             }
         }
     }

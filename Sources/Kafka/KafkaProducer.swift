@@ -22,6 +22,17 @@ public struct KafkaOutgoingRecord: Sendable {
     }
 }
 
+/// A record handed to librdkafka whose delivery report has not been awaited yet.
+public struct PendingDelivery: Sendable {
+    let id: UInt
+    let registry: DeliveryRegistry
+
+    /// Waits for the delivery report (at most once per pending delivery).
+    public func report() async throws -> KafkaDeliveryReport {
+        try await registry.wait(for: id)
+    }
+}
+
 /// Where a produced record was stored.
 public struct KafkaDeliveryReport: Hashable, Sendable {
     public var topic: String
@@ -95,7 +106,7 @@ public final class KafkaProducer: Sendable {
     /// - Throws: ``KafkaError`` if it could not be delivered (after librdkafka's retries) or
     ///   the producer was closed first.
     public func send(_ record: KafkaOutgoingRecord) async throws -> KafkaDeliveryReport {
-        let id = try await enqueue(record)
+        let id = try await handOver(record)
         return try await client.callbacks.deliveries.wait(for: id)
     }
 
@@ -104,15 +115,21 @@ public final class KafkaProducer: Sendable {
     public func send(_ records: [KafkaOutgoingRecord]) async throws -> [KafkaDeliveryReport] {
         var ids: [UInt] = []
         ids.reserveCapacity(records.count)
-        for record in records { ids.append(try await enqueue(record)) }
+        for record in records { ids.append(try await handOver(record)) }
         var reports: [KafkaDeliveryReport] = []
         reports.reserveCapacity(ids.count)
         for id in ids { reports.append(try await client.callbacks.deliveries.wait(for: id)) }
         return reports
     }
 
+    /// Hands `record` to librdkafka and returns at once; its report comes from
+    /// ``PendingDelivery/report()``. Lets a caller keep many records in flight, in order.
+    public func enqueue(_ record: KafkaOutgoingRecord) async throws -> PendingDelivery {
+        PendingDelivery(id: try await handOver(record), registry: client.callbacks.deliveries)
+    }
+
     /// Hands the record to librdkafka, waiting while its queue is full (backpressure).
-    private func enqueue(_ record: KafkaOutgoingRecord) async throws -> UInt {
+    private func handOver(_ record: KafkaOutgoingRecord) async throws -> UInt {
         while true {
             guard poller.running.load(ordering: .acquiring) else { throw KafkaError.closed }
             let id = client.callbacks.deliveries.reserve()

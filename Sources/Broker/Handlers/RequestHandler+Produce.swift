@@ -2,11 +2,21 @@ import Logging
 import KafkaProtocol
 
 extension RequestHandler {
-    /// Appends each partition's batch, then (for `acks=-1`) waits until every appended batch
-    /// is durable. Every requested partition is answered, each with its own error code.
-    func produce(_ request: ProduceRequest, _ context: RequestContext) async -> ProduceResponse {
+    /// Where an appended batch must become durable before `acks=-1` is answered: the log, the
+    /// offset after the batch, and the batch's place in the response.
+    struct DurableWait: Sendable {
+        var log: PartitionLog
+        var offset: Int64
+        var topic: Int
+        var partition: Int
+    }
+
+    /// Appends each partition's batch and returns the response as it stands after the
+    /// appends, with what must become durable before an `acks=-1` answer. Every requested
+    /// partition is answered, each with its own error code.
+    func produce(_ request: ProduceRequest, _ context: RequestContext) -> (ProduceResponse, [DurableWait]) {
         let now = currentTimeMillis()
-        var durable: [(log: PartitionLog, offset: Int64, topic: Int, partition: Int)] = []
+        var durable: [DurableWait] = []
         var topics: [ProduceResponse.Topic] = []
         for (topicIndex, topicData) in request.topics.enumerated() {
             var partitions: [ProduceResponse.Partition] = []
@@ -44,7 +54,10 @@ extension RequestHandler {
                 do {
                     switch try log.append(records, header: header, now: now) {
                     case .appended(let baseOffset), .duplicate(let baseOffset):
-                        durable.append((log, baseOffset + Int64(header.lastOffsetDelta) + 1, topicIndex, partitions.count))
+                        durable.append(DurableWait(
+                            log: log, offset: baseOffset + Int64(header.lastOffsetDelta) + 1, topic: topicIndex,
+                            partition: partitions.count
+                        ))
                         partitions.append(ProduceResponse.Partition(
                             index: data.index, errorCode: .none, baseOffset: baseOffset,
                             logStartOffset: log.bounds.logStartOffset
@@ -60,17 +73,23 @@ extension RequestHandler {
             }
             topics.append(ProduceResponse.Topic(name: topicData.name, partitions: partitions))
         }
-        if request.acks == -1 {
-            for entry in durable {
-                do {
-                    try await entry.log.waitUntilDurable(entry.offset)
-                } catch {
-                    topics[entry.topic].partitions[entry.partition] = ProduceResponse.Partition(
-                        index: topics[entry.topic].partitions[entry.partition].index, errorCode: .kafkaStorageError
-                    )
-                }
+        return (ProduceResponse(topics: topics), durable)
+    }
+
+    /// Waits until every appended batch is durable; a partition whose fsync failed gets
+    /// KAFKA_STORAGE_ERROR instead of its offset.
+    func waitUntilDurable(_ response: ProduceResponse, _ waits: [DurableWait]) async -> ProduceResponse {
+        var response = response
+        for wait in waits {
+            do {
+                try await wait.log.waitUntilDurable(wait.offset)
+            } catch {
+                let index = response.topics[wait.topic].partitions[wait.partition].index
+                response.topics[wait.topic].partitions[wait.partition] = ProduceResponse.Partition(
+                    index: index, errorCode: .kafkaStorageError
+                )
             }
         }
-        return ProduceResponse(topics: topics)
+        return response
     }
 }

@@ -3,6 +3,16 @@ import KafkaProtocol
 import Logging
 import NIOCore
 
+/// The answer to one request, in the order requests arrived.
+enum Reply: Sendable {
+    /// `acks=0` produces get no answer at all.
+    case none
+    case ready(ByteBuffer)
+    /// Work is done, but the answer waits for something (an fsync); later requests on the
+    /// connection may proceed meanwhile, and answers still go out in request order.
+    case pending(Task<ByteBuffer, Never>)
+}
+
 /// Turns one request frame into one response frame (or none, for `acks=0` produces).
 ///
 /// Each API has its own file of handlers (`RequestHandler+Produce.swift`, …); this file only
@@ -18,7 +28,7 @@ struct RequestHandler: Sendable {
     let advertisedPort: Int32
     let logger: Logger
 
-    func respond(to request: ByteBuffer, from client: ClientContext) async throws -> ByteBuffer? {
+    func respond(to request: ByteBuffer, from client: ClientContext) async throws -> Reply {
         var body = request
         let header = try RequestHeader.decode(from: &body)
         guard let api = header.api else { throw KafkaCodecError.unknownAPIKey(header.apiKey) }
@@ -31,7 +41,7 @@ struct RequestHandler: Sendable {
             // versions, so the client retries with one we speak.
             var response = ApiVersionsResponse.supported
             response.errorCode = KafkaErrorCode.unsupportedVersion.rawValue
-            return framed(response, header: header, api: api, version: 0)
+            return .ready(framed(response, header: header, api: api, version: 0))
         }
         let context = RequestContext(clientId: header.clientId ?? "", clientHost: client.host, version: version)
 
@@ -41,9 +51,18 @@ struct RequestHandler: Sendable {
         case .metadata:
             return try await answer(MetadataRequest.self, &body, header, api) { metadata($0, context) }
         case .produce:
+            // The appends happen now, in request order; only the wait for durability is
+            // deferred, so a producer's pipelined requests share fsyncs.
             let request = try ProduceRequest.decode(from: &body, version: version)
-            let response = await produce(request, context)
-            return request.acks == 0 ? nil : framed(response, header: header, api: api, version: version)
+            let (appended, durable) = produce(request, context)
+            guard request.acks != 0 else { return .none }
+            guard request.acks == -1, !durable.isEmpty else {
+                return .ready(framed(appended, header: header, api: api, version: version))
+            }
+            return .pending(Task {
+                let response = await waitUntilDurable(appended, durable)
+                return framed(response, header: header, api: api, version: version)
+            })
         case .fetch:
             return try await answer(FetchRequest.self, &body, header, api) { await fetch($0, context) }
         case .listOffsets:
@@ -83,10 +102,10 @@ struct RequestHandler: Sendable {
     private func answer<Request: KafkaMessage, Response: KafkaMessage>(
         _: Request.Type, _ body: inout ByteBuffer, _ header: RequestHeader, _ api: APIKey,
         _ work: (Request) async throws -> Response
-    ) async throws -> ByteBuffer {
+    ) async throws -> Reply {
         let request = try Request.decode(from: &body, version: header.apiVersion)
         let response = try await work(request)
-        return framed(response, header: header, api: api, version: header.apiVersion)
+        return .ready(framed(response, header: header, api: api, version: header.apiVersion))
     }
 
     private func framed<Response: KafkaMessage>(_ response: Response, header: RequestHeader, api: APIKey, version: Int16) -> ByteBuffer {

@@ -3,9 +3,11 @@ import Logging
 import NIOCore
 import NIOPosix
 
-/// Accepts Kafka connections and serves each one's requests strictly in order, as Kafka
-/// does: a connection's next request is read only after the previous one is answered, which
-/// is what lets a long-polling fetch hold back the requests queued behind it.
+/// Accepts Kafka connections and serves each one's requests in order, as Kafka does: a
+/// connection's next request is handled only after the previous one is, which is what lets a
+/// long-polling fetch hold back the requests queued behind it. The one exception is the wait
+/// of an `acks=-1` produce for its fsync: the next requests proceed meanwhile (their appends
+/// join the same group commit), and a writer sends the answers in request order.
 struct KafkaServer: Sendable {
     let handler: RequestHandler
     let maxFrameSize: Int
@@ -45,10 +47,23 @@ struct KafkaServer: Sendable {
         let client = ClientContext(host: connection.channel.remoteAddress?.ipAddress ?? "")
         do {
             try await connection.executeThenClose { inbound, outbound in
-                for try await frame in inbound {
-                    if let response = try await handler.respond(to: frame, from: client) {
-                        try await outbound.write(response)
+                let (replies, queue) = AsyncStream.makeStream(of: Reply.self)
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for await reply in replies {
+                            switch reply {
+                            case .none: continue
+                            case .ready(let response): try await outbound.write(response)
+                            case .pending(let task): try await outbound.write(await task.value)
+                            }
+                        }
                     }
+                    defer { queue.finish() }
+                    for try await frame in inbound {
+                        queue.yield(try await handler.respond(to: frame, from: client))
+                    }
+                    queue.finish()
+                    try await group.waitForAll()
                 }
             }
         } catch let error as KafkaCodecError {

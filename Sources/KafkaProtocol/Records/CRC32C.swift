@@ -1,5 +1,9 @@
-/// CRC-32C (Castagnoli), the checksum of record batches v2, computed slicing-by-8.
+import CCRC32C
+
+/// CRC-32C (Castagnoli), the checksum of record batches v2: with the CPU's crc32 instruction
+/// where there is one, otherwise in software, slicing by 8.
 public enum CRC32C {
+    private static let hardware = chat_crc32c_hardware_available() == 1
     private static let polynomial: UInt32 = 0x82F6_3B78  // reversed 0x1EDC6F41
 
     /// Eight 256-entry tables, flattened: table k maps a byte that is k positions further back.
@@ -22,6 +26,13 @@ public enum CRC32C {
 
     /// The checksum of `bytes`, continuing from `crc` (the checksum of what came before).
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard hardware, let base = bytes.baseAddress else { return softwareChecksum(bytes, continuing: crc) }
+        return ~chat_crc32c_hardware_extend(~crc, base.assumingMemoryBound(to: UInt8.self), bytes.count)
+    }
+
+    /// The table-driven checksum, used where the CPU has no crc32 instruction (and by tests
+    /// that compare both).
+    public static func softwareChecksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var crc = ~crc
         var index = 0
         let count = bytes.count

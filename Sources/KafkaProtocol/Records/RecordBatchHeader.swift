@@ -105,6 +105,7 @@ public struct RecordBatchHeader: Hashable, Sendable {
 
     /// The sequence number of the batch's last record; sequences wrap at Int32.max.
     public var lastSequence: Int32 {
+        guard baseSequence >= 0 else { return -1 }
         let last = Int64(baseSequence) + Int64(lastOffsetDelta)
         return last > Int64(Int32.max) ? Int32(last - Int64(Int32.max) - 1) : Int32(last)
     }

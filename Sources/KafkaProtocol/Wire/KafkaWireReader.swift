@@ -113,7 +113,9 @@ public struct KafkaWireReader: KafkaWireCoder {
     private mutating func readArray<Element: KafkaWireStruct>() throws(KafkaCodecError) -> [Element]? {
         guard let count = try count("array") else { return nil }
         var elements: [Element] = []
-        elements.reserveCapacity(count)
+        // The count is bounded by the bytes left, not by what elements need: reserve little
+        // and let a lying count fail on the first missing element.
+        elements.reserveCapacity(min(count, 1024))
         for _ in 0..<count {
             var element = Element()
             try element.serialize(&self)
@@ -125,6 +127,7 @@ public struct KafkaWireReader: KafkaWireCoder {
 
     public mutating func int32Array(_ value: inout [Int32]) throws(KafkaCodecError) {
         let count = try count("int32 array") ?? 0
+        guard count * 4 <= buffer.readableBytes else { throw .invalidLength(field: "int32 array", length: count) }
         value = []
         value.reserveCapacity(count)
         for _ in 0..<count { value.append(try read(Int32.self, "int32 array")) }
@@ -142,7 +145,7 @@ public struct KafkaWireReader: KafkaWireCoder {
             return
         }
         var strings: [String] = []
-        strings.reserveCapacity(count)
+        strings.reserveCapacity(min(count, 1024))
         for _ in 0..<count {
             var string = ""
             try self.string(&string)

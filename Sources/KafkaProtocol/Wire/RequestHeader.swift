@@ -61,14 +61,16 @@ public enum ResponseHeader {
     public static func decode(
         from buffer: inout ByteBuffer, api: APIKey, version: Int16
     ) throws(KafkaCodecError) -> Int32 {
-        guard let correlationId = buffer.readInteger(as: Int32.self) else {
+        var rest = buffer
+        guard let correlationId = rest.readInteger(as: Int32.self) else {
             throw .truncated(field: "correlation id")
         }
         if api != .apiVersions, api.isFlexible(version) {
-            var reader = KafkaWireReader(buffer: buffer, version: version, isFlexible: true)
+            var reader = KafkaWireReader(buffer: rest, version: version, isFlexible: true)
             try reader.taggedFields()
-            buffer = reader.buffer
+            rest = reader.buffer
         }
+        buffer = rest
         return correlationId
     }
 }

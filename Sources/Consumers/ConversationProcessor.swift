@@ -1,0 +1,141 @@
+import Foundation
+import Kafka
+import Logging
+import Producers
+import Projections
+
+/// The conversation processor: a consumer group over `chat.conversations` that folds each
+/// partition through the conversation fold and writes the decisions' deliveries to
+/// `chat.inbox` (the fan-out).
+///
+/// State is a pure function of the partition's history: when a partition is assigned, its
+/// states are rebuilt by replaying it up to where the group committed, and processing goes on
+/// from there. Offsets are committed only after the deliveries they caused are durable, so a
+/// crash loses nothing; it may write some deliveries again, which carry the same origin id
+/// and are recognised downstream.
+public final class ConversationProcessor: Sendable {
+    public struct Settings: Sendable {
+        public var groupId = "chat-processor"
+        /// Commit after this long or this many records, whichever comes first.
+        public var commitInterval: Duration = .milliseconds(200)
+        public var commitEvery = 2000
+
+        public init() {}
+    }
+
+    private let kafka: KafkaConfiguration
+    private let writer: EventWriter
+    private let settings: Settings
+    private let logger: Logger
+
+    public init(kafka: KafkaConfiguration, writer: EventWriter, settings: Settings = Settings(), logger: Logger) {
+        self.kafka = kafka
+        self.writer = writer
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// The conversation states of one owned partition.
+    private struct PartitionStates {
+        var states: [String: ConversationState] = [:]
+
+        mutating func apply(_ record: EventRecord) -> [ConversationDecision] {
+            guard let event = try? ConversationEvent(record) else { return [] }
+            let (state, decisions) = ConversationFold.apply(states[event.conversation], event)
+            states[event.conversation] = state
+            return decisions
+        }
+    }
+
+    /// Processes until cancelled.
+    public func run() async throws {
+        let topic = writer.catalog[.conversations].name
+        var configuration = kafka
+        configuration["group.id"] = settings.groupId
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        try consumer.subscribe(topics: [topic])
+        let owned = Locked<[Int32: PartitionStates]>([:])
+        let watcher = Task {
+            for await event in consumer.events {
+                switch event {
+                case .assigned(let partitions):
+                    logger.info("processing partitions", metadata: ["partitions": "\(partitions.map(\.partition))"])
+                case .revoked(let partitions), .lost(let partitions):
+                    owned.withLock { owned in for partition in partitions { owned[partition.partition] = nil } }
+                    logger.info("released partitions", metadata: ["partitions": "\(partitions.map(\.partition))"])
+                }
+            }
+        }
+        var pending: [PendingDelivery] = []
+        var processed: [TopicPartition: Int64] = [:]
+        var lastCommit = ContinuousClock.now
+
+        func commit() async throws {
+            for delivery in pending { _ = try await delivery.report() }
+            pending.removeAll(keepingCapacity: true)
+            do {
+                try await consumer.commit(processed)
+            } catch {
+                // Partitions revoked meanwhile refuse the commit; their new owner redoes the
+                // work, and the repeated deliveries are recognised by their origin ids.
+                logger.warning("commit refused", metadata: ["error": "\(error)"])
+            }
+            processed.removeAll(keepingCapacity: true)
+            lastCommit = .now
+        }
+
+        do {
+            for try await batch in consumer.batches {
+                for kafkaRecord in batch {
+                    let partition = kafkaRecord.partition
+                    var states: PartitionStates
+                    if let current = owned.withLock({ $0[partition] }) {
+                        states = current
+                    } else {
+                        states = try await rebuild(kafkaRecord.topicPartition, before: kafkaRecord.offset)
+                    }
+                    if let record = EventRecord(kafkaRecord) {
+                        let decisions = states.apply(record)
+                        for delivery in FanOut.deliveries(for: decisions, source: record.position) {
+                            pending.append(try await writer.enqueue(writer.inboxRecord(delivery.event, for: delivery.recipient)))
+                        }
+                    }
+                    owned.withLock { $0[partition] = states }
+                    processed[kafkaRecord.topicPartition] = kafkaRecord.offset + 1
+                }
+                if pending.count >= settings.commitEvery || ContinuousClock.now - lastCommit >= settings.commitInterval {
+                    try await commit()
+                }
+            }
+            try await commit()
+        } catch {
+            watcher.cancel()
+            await consumer.close()
+            throw error
+        }
+        watcher.cancel()
+        await consumer.close()
+    }
+
+    /// Replays a partition from its start up to `offset` without writing anything.
+    private func rebuild(_ partition: TopicPartition, before offset: Int64) async throws -> PartitionStates {
+        var states = PartitionStates()
+        var replayed = 0
+        let started = ContinuousClock.now
+        try await PartitionScanner(kafka: kafka, logger: logger).scan(partition, until: offset) { batch in
+            for kafkaRecord in batch {
+                guard let record = EventRecord(kafkaRecord) else { continue }
+                _ = states.apply(record)
+                replayed += 1
+            }
+        }
+        logger.info(
+            "rebuilt partition state",
+            metadata: [
+                "partition": "\(partition)", "events": "\(replayed)", "conversations": "\(states.states.count)",
+                "seconds": "\((ContinuousClock.now - started).components.seconds)",
+            ]
+        )
+        return states
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+import Kafka
+import Logging
+import Producers
+import Projections
+
+/// Where new deliveries go once they are stored: the gateway's connected devices.
+public protocol DeliverySink: Sendable {
+    /// Deliveries just stored, in dseq order within each user.
+    func deliver(_ deliveries: [StoredDelivery]) async
+    /// Inbox partitions this node now serves.
+    func assigned(_ partitions: [Int32]) async
+    /// Inbox partitions this node no longer serves: their users' devices must reconnect.
+    func released(_ partitions: [Int32]) async
+}
+
+/// The inbox side of a gateway node: a member of the gateways' consumer group over
+/// `chat.inbox`, it serves the users of the partitions assigned to it. It keeps the
+/// delivery-queue projection of those partitions (with its offsets, in the node's database),
+/// pushes new deliveries to connected devices, and moves device cursors on acks.
+public final class InboxService: Sendable {
+    public struct Settings: Sendable {
+        public var groupId = "chat-gateways"
+        /// This node's address, given to the group as client id so other nodes can send users here.
+        public var nodeAddress: String
+
+        public init(nodeAddress: String) { self.nodeAddress = nodeAddress }
+    }
+
+    public enum ConnectError: Error, Equatable {
+        /// This node does not serve the user's partition (the owner may be elsewhere).
+        case notServedHere(partition: Int32)
+    }
+
+    private let kafka: KafkaConfiguration
+    private let catalog: TopicCatalog
+    private let database: ChatDatabase
+    private let writer: EventWriter
+    private let settings: Settings
+    private let sink: any DeliverySink
+    private let logger: Logger
+    private let served = Locked<Set<Int32>>([])
+
+    public init(
+        kafka: KafkaConfiguration, catalog: TopicCatalog, database: ChatDatabase, writer: EventWriter, settings: Settings,
+        sink: any DeliverySink, logger: Logger
+    ) {
+        self.kafka = kafka
+        self.catalog = catalog
+        self.database = database
+        self.writer = writer
+        self.settings = settings
+        self.sink = sink
+        self.logger = logger
+    }
+
+    public var servedPartitions: Set<Int32> { served.value }
+
+    public func serves(user: String) -> Bool { served.value.contains(catalog.userPartition(user)) }
+
+    // MARK: - Running
+
+    public func run() async throws {
+        let topic = catalog[.inbox].name
+        var configuration = kafka
+        configuration["group.id"] = settings.groupId
+        configuration["client.id"] = settings.nodeAddress
+        configuration["partition.assignment.strategy"] = "cooperative-sticky"
+        let database = database
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger) { partitions in
+            // Resume each partition where this node's projection stopped; a partition it
+            // never had starts from the log start.
+            let applied = (try? database.writer.read { db in
+                try AppliedOffsets.load(db, projection: DeliveryStore.projection, topic: topic)
+            }) ?? [:]
+            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, applied[$0.partition] ?? KafkaOffset.beginning) })
+        }
+        try consumer.subscribe(topics: [topic])
+        let watcher = Task { await watchAssignments(consumer) }
+        var uncommitted: [TopicPartition: Int64] = [:]
+        var lastCommit = ContinuousClock.now
+        do {
+            for try await batch in consumer.batches {
+                let records = batch.compactMap(EventRecord.init)
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let stored = try await database.writer.write { db in
+                    let stored = try DeliveryStore.apply(records, now: now, in: db)
+                    for (partition, last) in Dictionary(grouping: batch, by: \.partition).mapValues({ $0.map(\.offset).max()! }) {
+                        try AppliedOffsets.store(db, projection: DeliveryStore.projection, topic: topic, partition: partition, next: last + 1)
+                    }
+                    return stored
+                }
+                if !stored.isEmpty { await sink.deliver(stored) }
+                for record in batch { uncommitted[record.topicPartition] = record.offset + 1 }
+                if ContinuousClock.now - lastCommit > .seconds(1) {
+                    // Positions live in the database; the commit only shows the group's lag.
+                    try? await consumer.commit(uncommitted)
+                    uncommitted = [:]
+                    lastCommit = .now
+                }
+            }
+        } catch {
+            watcher.cancel()
+            await consumer.close()
+            throw error
+        }
+        watcher.cancel()
+        await consumer.close()
+    }
+
+    private func watchAssignments(_ consumer: KafkaConsumer) async {
+        for await event in consumer.events {
+            switch event {
+            case .assigned(let partitions):
+                let numbers = partitions.map(\.partition)
+                do {
+                    try await loadCursors(numbers)
+                    served.withLock { $0.formUnion(numbers) }
+                    logger.info("serving inbox partitions", metadata: ["partitions": "\(numbers.sorted())"])
+                    await sink.assigned(numbers)
+                } catch {
+                    logger.error("could not load device cursors", metadata: ["error": "\(error)"])
+                }
+            case .revoked(let partitions), .lost(let partitions):
+                let numbers = partitions.map(\.partition)
+                served.withLock { $0.subtract(numbers) }
+                logger.info("released inbox partitions", metadata: ["partitions": "\(numbers.sorted())"])
+                await sink.released(numbers)
+            }
+        }
+    }
+
+    /// Reads the device cursors of `partitions` from `chat.cursors` (the log is the truth:
+    /// another node may have served these users meanwhile).
+    private func loadCursors(_ partitions: [Int32]) async throws {
+        let scanner = PartitionScanner(kafka: kafka, logger: logger)
+        for partition in partitions {
+            try await scanner.scan(TopicPartition(topic: catalog[.cursors].name, partition: partition)) { batch in
+                let cursors = batch.compactMap(EventRecord.init).compactMap { try? EventCoding.decode(DeviceCursor.self, from: $0) }
+                try await database.writer.write { db in
+                    for cursor in cursors {
+                        try DeliveryStore.advance(user: cursor.user, device: cursor.device, to: cursor.acked, in: db)
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Devices
+
+    /// Where a connecting device starts, and what it is owed from there. A device seen for
+    /// the first time starts after the highest dseq any of its user's devices acknowledged
+    /// (from the user's first delivery if none has), and that start is recorded at once so a
+    /// later reconnect resumes from it.
+    public func connect(user: String, device: String) async throws -> (cursor: Int64, pending: [StoredDelivery]) {
+        let partition = catalog.userPartition(user)
+        guard served.value.contains(partition) else { throw ConnectError.notServedHere(partition: partition) }
+        let (cursor, isNew) = try await database.writer.write { db -> (Int64, Bool) in
+            if let cursor = try DeliveryStore.cursor(user: user, device: device, in: db) { return (cursor, false) }
+            let start = try DeliveryStore.highestCursor(user: user, in: db) ?? -1
+            try DeliveryStore.advance(user: user, device: device, to: start, in: db)
+            return (start, true)
+        }
+        if isNew { try await publishCursor(user: user, device: device, acked: cursor) }
+        let pending = try await database.writer.read { db in try DeliveryStore.pending(for: user, after: cursor, in: db) }
+        return (cursor, pending)
+    }
+
+    /// Moves a device's cursor to `upTo` (already clamped by the caller to what it was sent),
+    /// publishes it, and tells the conversations which messages became delivered.
+    public func acknowledge(user: String, device: String, upTo: Int64) async throws {
+        let (advanced, delivered) = try await database.writer.write { db -> (Bool, [String: Int64]) in
+            let current = try DeliveryStore.cursor(user: user, device: device, in: db) ?? -1
+            guard upTo > current else { return (false, [:]) }
+            let userBefore = try DeliveryStore.highestCursor(user: user, in: db) ?? -1
+            try DeliveryStore.advance(user: user, device: device, to: upTo, in: db)
+            let delivered = upTo > userBefore
+                ? try DeliveryStore.deliveredMessages(user: user, after: userBefore, upTo: upTo, in: db) : [:]
+            return (true, delivered)
+        }
+        guard advanced else { return }
+        try await publishCursor(user: user, device: device, acked: upTo)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for (conv, seq) in delivered.sorted(by: { $0.key < $1.key }) {
+            try await writer.append(MessagesDelivered(conv: conv, user: user, upTo: seq, ts: now), role: .conversations, key: conv)
+        }
+    }
+
+    private func publishCursor(user: String, device: String, acked: Int64) async throws {
+        let cursor = DeviceCursor(user: user, device: device, acked: acked, ts: Int64(Date().timeIntervalSince1970 * 1000))
+        try await writer.append(cursor, role: .cursors, key: cursor.key, partition: catalog.userPartition(user))
+    }
+}

@@ -1,0 +1,178 @@
+import Consumers
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Kafka
+import Logging
+import NIOWebSocket
+import Producers
+import Projections
+
+extension ChatGateway {
+    /// Whether `request` may open a session here: a valid token of a user this node serves.
+    func admitSession(_ request: Request) throws -> SessionTokens.Claims {
+        let claims = try identity(request)
+        guard inbox.serves(user: claims.u) else {
+            throw ChatError(.misdirectedRequest, "wrong_node", "this node does not serve your devices; connect to the node that does")
+        }
+        return claims
+    }
+
+    /// The upgrade route. Every upgrade is accepted, so that a refused session learns why in
+    /// the protocol's own terms: an `error` frame (`unauthorized`, `wrong_node`), then a close
+    /// with code 1008. (A refused upgrade could only be an empty 400 here.)
+    func addWebSocketRoute(to router: Router<ChatRequestContext>) {
+        router.ws("/v1/ws") { _, _ in
+            .upgrade([:])
+        } onUpgrade: { [self] inbound, outbound, context in
+            let claims: SessionTokens.Claims
+            do {
+                claims = try admitSession(context.request)
+            } catch let error as ChatError {
+                var frame = ServerFrame.error(code: error.code, message: error.message)
+                frame.node = error.details["node"]
+                try await outbound.write(.text(frame.json()))
+                try await outbound.close(.policyViolation, reason: error.code)
+                return
+            }
+            try await serveSession(user: claims.u, device: claims.d, inbound: inbound, outbound: outbound, logger: context.logger)
+        }
+    }
+
+    /// `GET /v1/ws` as plain HTTP: the protocol error that explains why it is refused.
+    func addWebSocketRefusalRoute(to router: Router<ChatRequestContext>) {
+        router.get("/v1/ws") { [self] request, _ -> Response in
+            _ = try admitSession(request)
+            throw ChatError(.upgradeRequired, "upgrade_required", "open this path as a WebSocket")
+        }
+    }
+
+    /// One device's session: catch-up, then live deliveries out and client frames in.
+    private func serveSession(
+        user: String, device: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+    ) async throws {
+        let session = DeviceSession(user: user, device: device, logger: logger)
+        // Registered before the catch-up is read: see DeviceSession.
+        await registry.add(session)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await text in session.outgoing {
+                    do {
+                        try await outbound.write(.text(text))
+                    } catch {
+                        break
+                    }
+                    await session.written()
+                }
+                try? await outbound.close(.normalClosure, reason: nil)
+            }
+            do {
+                let (cursor, pending) = try await inbox.connect(user: user, device: device)
+                await session.start(cursor: cursor, pending: pending)
+                for try await message in inbound.messages(maxSize: configuration.maxFrameBytes) {
+                    guard case .text(let text) = message else {
+                        await session.send(.error(code: "malformed", message: "frames must be text (JSON)"))
+                        continue
+                    }
+                    await handle(text, from: session)
+                }
+                await session.close()
+            } catch InboxService.ConnectError.notServedHere {
+                await session.close(with: .error(code: "reconnect", message: "this node no longer serves you; connect again"))
+            } catch {
+                logger.debug("session ended", metadata: ["user": "\(user)", "error": "\(error)"])
+                await session.close(with: .error(code: "unavailable", message: "the session failed; connect again"))
+            }
+        }
+        await registry.remove(session)
+    }
+
+    private func handle(_ text: String, from session: DeviceSession) async {
+        await session.touch()
+        do {
+            switch try ClientFrame.decode(text) {
+            case .send(let id, let target, let body, let media):
+                try await send(id: id, to: target, body: body, media: media, from: session)
+            case .ack(let upTo):
+                let upTo = min(upTo, await session.highestSent)
+                if upTo >= 0 { try await inbox.acknowledge(user: session.user, device: session.device, upTo: upTo) }
+            case .read(let conv, let upTo):
+                guard upTo > 0 else { throw ClientFrame.Invalid(code: "invalid_request", message: "up_to must be a positive seq") }
+                let event = MessagesRead(conv: conv, user: session.user, upTo: upTo, ts: Self.now())
+                try await writer.append(event, role: .conversations, key: conv)
+            case .typing(let conv):
+                try await typing(in: conv, from: session)
+            case .ping:
+                await session.send(.pong)
+            }
+        } catch let invalid as ClientFrame.Invalid {
+            await session.send(.error(code: invalid.code, message: invalid.message, ref: invalid.ref))
+        } catch let error as ChatError {
+            await session.send(.error(code: error.code, message: error.message))
+        } catch {
+            logger.warning("request failed", metadata: ["user": "\(session.user)", "error": "\(error)"])
+            await session.send(.error(code: "unavailable", message: "the request could not be stored; try again"))
+        }
+    }
+
+    /// Appends the message; `sent` follows from the conversation processor once it has a seq.
+    private func send(id: String, to target: ClientFrame.Target, body: String?, media: [String], from session: DeviceSession) async throws {
+        func refuse(_ code: String, _ message: String) -> ClientFrame.Invalid {
+            ClientFrame.Invalid(code: code, message: message, ref: id)
+        }
+        if let body, body.utf8.count > configuration.maxMessageBytes {
+            throw refuse("too_large", "the body exceeds \(configuration.maxMessageBytes) bytes")
+        }
+        if !media.isEmpty {
+            let unknown = media.contains(where: { !Self.isMediaId($0) })
+                ? media
+                : try await mediaIndex.database.writer.read { db in try MediaProjection.unknown(media, in: db) }
+            if let bad = unknown.first { throw refuse("unknown_media", "no media \(bad) was uploaded") }
+        }
+        let conv: String
+        let peer: String?
+        switch target {
+        case .user(let reference):
+            guard let account = accounts.account(reference) else { throw refuse("unknown_user", "no user \(reference)") }
+            conv = Identifiers.directConversation(session.user, account.userId)
+            peer = account.userId
+        case .group(let group):
+            conv = group
+            peer = nil
+        }
+        let event = MessageSent(
+            conv: conv, from: session.user, device: session.device, clientId: id, peer: peer, body: body,
+            media: media.isEmpty ? nil : media, ts: Self.now()
+        )
+        do {
+            try await writer.append(event, role: .conversations, key: conv)
+        } catch {
+            throw refuse("unavailable", "the message could not be stored; send it again with the same id")
+        }
+    }
+
+    /// Relays typing through `chat.ephemeral`, at most once per user and conversation per
+    /// throttle window, and only from members.
+    private func typing(in conv: String, from session: DeviceSession) async throws {
+        let key = "\(session.user) \(conv)"
+        let now = ContinuousClock.now
+        let due = typingThrottle.withLock { sent in
+            guard sent[key].map({ now - $0 >= configuration.typingThrottle }) ?? true else { return false }
+            sent[key] = now
+            if sent.count > 10_000 { sent = sent.filter { now - $0.value < configuration.typingThrottle } }
+            return true
+        }
+        guard due else { return }
+        let member = try await conversations.database.writer.read { db in
+            try ConversationQueries.isMember(session.user, of: conv, in: db)
+        }
+        guard member else { throw ClientFrame.Invalid(code: "forbidden", message: "not a member of \(conv)") }
+        try await writer.append(TypingNotice(conv: conv, from: session.user, ts: Self.now()), role: .ephemeral, key: conv)
+    }
+
+    static func isMediaId(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import Projections
+
+/// One WebSocket connection: one device of one user.
+///
+/// Deliveries reach it two ways: the catch-up read from the delivery queue when it connects,
+/// and live pushes as new records are stored. It registers for pushes before reading the
+/// catch-up, buffers pushes until the catch-up is out, and never writes a dseq at or below
+/// the last one it wrote, so the hand-over has neither a gap nor a duplicate.
+actor DeviceSession {
+    nonisolated let user: String
+    nonisolated let device: String
+    nonisolated let id = UUID()
+
+    /// Frames waiting to be written by the connection's writer task.
+    private let frames: AsyncStream<String>.Continuation
+    nonisolated let outgoing: AsyncStream<String>
+    private var queued = 0
+    private var lastSent: Int64 = -1
+    private var catchingUp = true
+    private var buffered: [StoredDelivery] = []
+    private var closed = false
+    /// When the client last sent anything; a session silent for the presence timeout is
+    /// closed, so a dead connection does not keep its user online.
+    private(set) var lastActivity = ContinuousClock.now
+    private let logger: Logger
+
+    /// How many frames may wait for a slow client before the session is closed; the device
+    /// then resumes from its cursor when it reconnects.
+    static let maxQueued = 10_000
+
+    init(user: String, device: String, logger: Logger) {
+        self.user = user
+        self.device = device
+        self.logger = logger
+        (outgoing, frames) = AsyncStream.makeStream(of: String.self)
+    }
+
+    /// The highest dseq written to this device: acks beyond it are clamped to it.
+    var highestSent: Int64 { lastSent }
+
+    /// Writes what the device is owed since `cursor`, then whatever was pushed meanwhile.
+    func start(cursor: Int64, pending: [StoredDelivery]) {
+        lastSent = cursor
+        write(pending)
+        catchingUp = false
+        let waiting = buffered
+        buffered = []
+        write(waiting)
+    }
+
+    /// New deliveries for this session's user.
+    func push(_ deliveries: [StoredDelivery]) {
+        if catchingUp {
+            buffered += deliveries
+        } else {
+            write(deliveries)
+        }
+    }
+
+    private func write(_ deliveries: [StoredDelivery]) {
+        for delivery in deliveries where delivery.dseq > lastSent {
+            lastSent = delivery.dseq
+            if let frame = ServerFrame.rendering(delivery, for: device) { send(frame) }
+        }
+    }
+
+    /// Writes a frame that is not a delivery (pong, errors, typing, presence).
+    func send(_ frame: ServerFrame) {
+        guard !closed else { return }
+        queued += 1
+        if queued > Self.maxQueued {
+            logger.warning("closing a session that does not keep up", metadata: ["user": "\(user)", "device": "\(device)"])
+            close()
+            return
+        }
+        frames.yield(frame.json())
+    }
+
+    /// The client sent a frame.
+    func touch() { lastActivity = .now }
+
+    /// Called by the writer after each frame went out.
+    func written() { queued -= 1 }
+
+    /// Ends the session: the writer finishes and the connection closes.
+    func close(with frame: ServerFrame? = nil) {
+        guard !closed else { return }
+        if let frame { frames.yield(frame.json()) }
+        closed = true
+        frames.finish()
+    }
+
+    var isClosed: Bool { closed }
+}

@@ -1,0 +1,135 @@
+import Foundation
+import GRDB
+
+/// A node's SQLite database of read models: what the projections fold the log into.
+///
+/// Every projection writes its rows and the offsets it has applied in the same transaction,
+/// so a restart resumes exactly after the last applied record and a crash never leaves rows
+/// without their offsets (or the reverse).
+public final class ChatDatabase: Sendable {
+    public let writer: DatabasePool
+
+    /// Opens (creating and migrating) the database at `path`.
+    public init(path: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
+        )
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // WAL with NORMAL sync: a commit survives a process crash; the log can rebuild
+            // anything a power loss takes from the last few commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        writer = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(writer)
+    }
+
+    private static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.create(table: "applied_offsets") { table in
+                table.column("projection", .text).notNull()
+                table.column("topic", .text).notNull()
+                table.column("partition", .integer).notNull()
+                table.column("next_offset", .integer).notNull()
+                table.primaryKey(["projection", "topic", "partition"])
+            }
+            try db.create(table: "conversations") { table in
+                table.primaryKey("id", .text)
+                table.column("kind", .text).notNull()
+                table.column("name", .text)
+                table.column("last_seq", .integer).notNull()
+                table.column("last_ts", .integer).notNull()
+                table.column("created_at", .integer).notNull()
+                table.column("state", .blob).notNull()
+            }
+            try db.create(table: "members") { table in
+                table.column("conv", .text).notNull()
+                table.column("user", .text).notNull()
+                table.column("role", .text).notNull()
+                table.column("delivered", .integer).notNull()
+                table.column("read", .integer).notNull()
+                table.primaryKey(["conv", "user"])
+            }
+            try db.create(index: "members_by_user", on: "members", columns: ["user"])
+            try db.create(table: "messages") { table in
+                table.column("conv", .text).notNull()
+                table.column("seq", .integer).notNull()
+                table.column("msg_id", .text).notNull()
+                table.column("sender", .text).notNull()
+                table.column("body", .text)
+                table.column("media", .text)
+                table.column("ts", .integer).notNull()
+                table.primaryKey(["conv", "seq"])
+            }
+            try db.create(table: "deliveries") { table in
+                table.column("partition", .integer).notNull()
+                table.column("dseq", .integer).notNull()
+                table.column("user", .text).notNull()
+                table.column("origin", .text).notNull().unique()
+                table.column("type", .text).notNull()
+                table.column("payload", .blob).notNull()
+                table.column("conv", .text)
+                table.column("seq", .integer)
+                table.column("sender", .text)
+                table.column("stored_at", .integer).notNull()
+                table.primaryKey(["partition", "dseq"])
+            }
+            try db.create(index: "deliveries_by_user", on: "deliveries", columns: ["user", "dseq"])
+            try db.create(table: "device_cursors") { table in
+                table.column("user", .text).notNull()
+                table.column("device", .text).notNull()
+                table.column("acked", .integer).notNull()
+                table.primaryKey(["user", "device"])
+            }
+        }
+        migrator.registerMigration("v2-media") { db in
+            try db.create(table: "media") { table in
+                table.primaryKey("id", .text)
+                table.column("size", .integer).notNull()
+                table.column("content_type", .text).notNull()
+                table.column("uploaded_at", .integer).notNull()
+            }
+            try db.create(table: "media_uploaders") { table in
+                table.column("media_id", .text).notNull()
+                table.column("user", .text).notNull()
+                table.primaryKey(["media_id", "user"])
+            }
+            try db.create(table: "message_media") { table in
+                table.column("media_id", .text).notNull()
+                table.column("conv", .text).notNull()
+                table.column("seq", .integer).notNull()
+                table.primaryKey(["media_id", "conv", "seq"])
+            }
+        }
+        return migrator
+    }
+}
+
+/// The offsets a projection has applied, per topic partition.
+public enum AppliedOffsets {
+    public static func load(_ db: Database, projection: String, topic: String) throws -> [Int32: Int64] {
+        let rows = try Row.fetchAll(
+            db, sql: "SELECT partition, next_offset FROM applied_offsets WHERE projection = ? AND topic = ?",
+            arguments: [projection, topic]
+        )
+        return Dictionary(uniqueKeysWithValues: rows.map { (Int32($0["partition"] as Int64), $0["next_offset"] as Int64) })
+    }
+
+    public static func store(_ db: Database, projection: String, topic: String, partition: Int32, next: Int64) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO applied_offsets (projection, topic, partition, next_offset) VALUES (?, ?, ?, ?)
+                ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
+                """,
+            arguments: [projection, topic, partition, next]
+        )
+    }
+
+    public static func forget(_ db: Database, projection: String, topic: String, partition: Int32) throws {
+        try db.execute(
+            sql: "DELETE FROM applied_offsets WHERE projection = ? AND topic = ? AND partition = ?",
+            arguments: [projection, topic, partition]
+        )
+    }
+}

@@ -1,0 +1,136 @@
+import Foundation
+import GRDB
+
+/// The read model of `chat.conversations`: conversations with their members' cursors, and
+/// the message history by (conversation, seq). It runs the same fold as the conversation
+/// processor, so its rows agree with every decision the processor made.
+///
+/// Conversation states are cached in memory and written back with each batch.
+public final class ConversationProjection: @unchecked Sendable {
+    public static let name = "conversations"
+
+    /// Accessed only from the one task that applies batches (and from lookups made through
+    /// `state(of:)`, which the owner serialises), hence the unchecked sendability.
+    private var cache: [String: ConversationState] = [:]
+    private let encoder = JSONEncoder()
+    private let decoder = JSONDecoder()
+
+    public init() {}
+
+    /// Applies records of `chat.conversations` in log order and returns each one's decisions.
+    public func apply(_ records: [EventRecord], in db: Database) throws -> [(EventRecord, [ConversationDecision])] {
+        var touched: Set<String> = []
+        var results: [(EventRecord, [ConversationDecision])] = []
+        results.reserveCapacity(records.count)
+        for record in records {
+            guard let event = try? ConversationEvent(record) else {
+                results.append((record, []))
+                continue
+            }
+            let conv = event.conversation
+            let before = try state(of: conv, in: db)
+            let (after, decisions) = ConversationFold.apply(before, event)
+            if let after, after != before {
+                cache[conv] = after
+                touched.insert(conv)
+            }
+            try write(decisions, state: after, in: db)
+            results.append((record, decisions))
+        }
+        for conv in touched {
+            guard let state = cache[conv] else { continue }
+            try db.execute(
+                sql: """
+                    INSERT INTO conversations (id, kind, name, last_seq, last_ts, created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_seq = excluded.last_seq,
+                        last_ts = excluded.last_ts, state = excluded.state
+                    """,
+                arguments: [
+                    state.id, state.kind.rawValue, state.name, state.lastSeq, state.lastMessageTs, state.createdAt,
+                    try encoder.encode(state),
+                ]
+            )
+        }
+        return results
+    }
+
+    /// The state of `conv` as of the last applied record.
+    public func state(of conv: String, in db: Database) throws -> ConversationState? {
+        if let cached = cache[conv] { return cached }
+        guard let data = try Data.fetchOne(db, sql: "SELECT state FROM conversations WHERE id = ?", arguments: [conv]) else {
+            return nil
+        }
+        let state = try decoder.decode(ConversationState.self, from: data)
+        cache[conv] = state
+        return state
+    }
+
+    /// Forgets the in-memory states (after the database was replaced underneath).
+    public func reset() { cache = [:] }
+
+    private func write(_ decisions: [ConversationDecision], state: ConversationState?, in db: Database) throws {
+        for decision in decisions {
+            switch decision {
+            case .groupCreated:
+                guard let state else { continue }
+                for (user, role) in state.members {
+                    try upsertMember(conv: state.id, user: user, role: role, delivered: 0, read: 0, in: db)
+                }
+            case .memberAdded(let user, _):
+                guard let state else { continue }
+                try upsertMember(conv: state.id, user: user, role: .member, delivered: state.lastSeq, read: state.lastSeq, in: db)
+            case .memberRemoved(let user, _):
+                guard let state else { continue }
+                try db.execute(sql: "DELETE FROM members WHERE conv = ? AND user = ?", arguments: [state.id, user])
+                // A removal can promote a new admin.
+                for (member, role) in state.members where role == .admin {
+                    try db.execute(sql: "UPDATE members SET role = 'admin' WHERE conv = ? AND user = ?", arguments: [state.id, member])
+                }
+            case .messageAccepted(let message):
+                guard let state else { continue }
+                if message.seq == 1 && state.kind == .direct {
+                    for user in state.memberList {
+                        try upsertMember(conv: state.id, user: user, role: .member, delivered: 0, read: 0, in: db)
+                    }
+                }
+                try db.execute(
+                    sql: "INSERT OR REPLACE INTO messages (conv, seq, msg_id, sender, body, media, ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        message.conv, message.seq, message.msgId, message.from, message.body,
+                        message.media.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }, message.ts,
+                    ]
+                )
+                try db.execute(
+                    sql: "UPDATE members SET delivered = MAX(delivered, ?), read = MAX(read, ?) WHERE conv = ? AND user = ?",
+                    arguments: [message.seq, message.seq, message.conv, message.from]
+                )
+                for media in message.media ?? [] {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO message_media (media_id, conv, seq) VALUES (?, ?, ?)",
+                        arguments: [media, message.conv, message.seq]
+                    )
+                }
+            case .cursorAdvanced(let conv, let user, let status, let upTo, _, _):
+                let column = status == .read ? "read" : "delivered"
+                try db.execute(
+                    sql: "UPDATE members SET \(column) = MAX(\(column), ?) WHERE conv = ? AND user = ?",
+                    arguments: [upTo, conv, user]
+                )
+            case .messageRepeated, .rejected, .unchanged:
+                continue
+            }
+        }
+    }
+
+    private func upsertMember(
+        conv: String, user: String, role: ConversationState.Role, delivered: Int64, read: Int64, in db: Database
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO members (conv, user, role, delivered, read) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (conv, user) DO UPDATE SET role = excluded.role
+                """,
+            arguments: [conv, user, role.rawValue, delivered, read]
+        )
+    }
+}

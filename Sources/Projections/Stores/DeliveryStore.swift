@@ -1,0 +1,112 @@
+import Foundation
+import GRDB
+
+/// A delivery stored for a user: one record of `chat.inbox`, by its offset (`dseq`).
+public struct StoredDelivery: Sendable, Equatable {
+    public var dseq: Int64
+    public var user: String
+    public var event: InboxEvent
+}
+
+/// The delivery-queue projection: per user, the inbox records not yet acknowledged by all of
+/// the user's devices, plus each device's cursor. A device that comes back after a long
+/// absence is served from here, not by scanning the shared inbox partition.
+///
+/// Only the node that owns an inbox partition writes that partition's rows.
+public enum DeliveryStore {
+    public static let projection = "inbox"
+
+    /// Stores the records of one batch; returns the new ones, skipping any whose origin was
+    /// stored before (a conversation processor that wrote its outputs twice).
+    public static func apply(_ records: [EventRecord], now: Int64, in db: Database) throws -> [StoredDelivery] {
+        var stored: [StoredDelivery] = []
+        for record in records {
+            guard let event = try? InboxEvent(record) else { continue }
+            var conv: String?
+            var seq: Int64?
+            var sender: String?
+            if case .message(let message) = event {
+                conv = message.conv
+                seq = message.seq
+                sender = message.from
+            }
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO deliveries (partition, dseq, user, origin, type, payload, conv, seq, sender, stored_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [record.partition, record.offset, record.key, event.id, record.type, record.value, conv, seq, sender, now]
+            )
+            if db.changesCount > 0 {
+                stored.append(StoredDelivery(dseq: record.offset, user: record.key, event: event))
+            }
+        }
+        return stored
+    }
+
+    /// What `user` is owed after `cursor`, in dseq order.
+    public static func pending(for user: String, after cursor: Int64, limit: Int = 10_000, in db: Database) throws -> [StoredDelivery] {
+        try Row.fetchAll(
+            db,
+            sql: "SELECT dseq, type, payload, partition FROM deliveries WHERE user = ? AND dseq > ? ORDER BY dseq LIMIT ?",
+            arguments: [user, cursor, limit]
+        ).compactMap { row in
+            let record = EventRecord(
+                topic: "", partition: row["partition"], offset: row["dseq"], key: user, type: row["type"], version: 1,
+                value: row["payload"]
+            )
+            return (try? InboxEvent(record)).map { StoredDelivery(dseq: row["dseq"], user: user, event: $0) }
+        }
+    }
+
+    // MARK: - Cursors
+
+    public static func cursor(user: String, device: String, in db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT acked FROM device_cursors WHERE user = ? AND device = ?", arguments: [user, device])
+    }
+
+    /// The highest cursor of any of the user's devices.
+    public static func highestCursor(user: String, in db: Database) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT MAX(acked) FROM device_cursors WHERE user = ?", arguments: [user])
+    }
+
+    /// Moves a device's cursor forward (never back).
+    public static func advance(user: String, device: String, to acked: Int64, in db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO device_cursors (user, device, acked) VALUES (?, ?, ?)
+                ON CONFLICT (user, device) DO UPDATE SET acked = MAX(acked, excluded.acked)
+                """,
+            arguments: [user, device, acked]
+        )
+    }
+
+    /// For each conversation, the highest `seq` of the messages from others that `user`
+    /// received with a dseq in (`after`, `upTo`]: what became delivered with an ack.
+    public static func deliveredMessages(user: String, after: Int64, upTo: Int64, in db: Database) throws -> [String: Int64] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT conv, MAX(seq) AS seq FROM deliveries
+                WHERE user = ? AND dseq > ? AND dseq <= ? AND conv IS NOT NULL AND sender != ?
+                GROUP BY conv
+                """,
+            arguments: [user, after, upTo, user]
+        )
+        return Dictionary(uniqueKeysWithValues: rows.map { ($0["conv"] as String, $0["seq"] as Int64) })
+    }
+
+    /// Drops rows every device of their user has acknowledged and that are older than
+    /// `keepAcked` ms (they still guard against a repeated origin until then), and rows older
+    /// than `keepAll` ms whatever their state (the inbox's own retention).
+    public static func prune(now: Int64, keepAcked: Int64, keepAll: Int64, in db: Database) throws -> Int {
+        try db.execute(
+            sql: """
+                DELETE FROM deliveries WHERE stored_at < ? OR (stored_at < ? AND dseq <= (
+                    SELECT MIN(acked) FROM device_cursors WHERE device_cursors.user = deliveries.user))
+                """,
+            arguments: [now - keepAll, now - keepAcked]
+        )
+        return db.changesCount
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Gateway
+import Logging
+import Producers
+
+/// Options shared by the commands that run chat services.
+struct ChatOptions: ParsableArguments {
+    @Option(help: "The topic definitions (default: kafka/topics.json, found from the working directory or the binary).")
+    var topics: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = Environment.value("CHAT_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+
+    func catalog() throws -> TopicCatalog {
+        try TopicCatalog.locate(explicit: topics)
+    }
+}
+
+/// Options of the HTTP and WebSocket server.
+struct HTTPOptions: ParsableArguments {
+    @Option(help: "Address of the HTTP and WebSocket server, HOST:PORT.")
+    var http = Environment.value("CHAT_HTTP") ?? "127.0.0.1:8080"
+
+    @Option(help: "The URL clients use for this node, e.g. http://10.0.0.5:8080 (default: from --http).")
+    var advertise: String?
+
+    @Option(help: "File holding the secret that signs session tokens; every gateway of a deployment needs the same (default: DATA/token.secret, created if missing). CHAT_TOKEN_SECRET (hex) overrides it.")
+    var tokenSecretFile: String?
+
+    @Option(help: "PBKDF2 iterations for new password hashes.")
+    var passwordIterations = 100_000
+
+    @Option(help: "Seconds without any frame from a client before its session is closed and, if it was the user's last, the user goes offline.")
+    var presenceTimeout = 60.0
+
+    func configuration(data: DataLayout) throws -> GatewayConfiguration {
+        let secret: Data
+        if let hex = Environment.value("CHAT_TOKEN_SECRET") {
+            guard let decoded = Data(hex: hex), decoded.count >= 16 else {
+                throw ValidationError("CHAT_TOKEN_SECRET must be at least 32 hexadecimal characters")
+            }
+            secret = decoded
+        } else {
+            secret = try SessionTokens.loadOrCreateSecret(at: tokenSecretFile ?? data.tokenSecret)
+        }
+        var configuration = GatewayConfiguration(dataDirectory: data.gateway, tokenSecret: secret)
+        (configuration.host, configuration.port) = try HostAndPort.parse(http, option: "--http")
+        configuration.advertisedAddress = advertise ?? "http://\(configuration.host):\(configuration.port)"
+        configuration.passwords = Passwords(iterations: passwordIterations)
+        configuration.presenceTimeout = .milliseconds(Int64(presenceTimeout * 1000))
+        return configuration
+    }
+}
+
+extension Data {
+    init?(hex: String) {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while index < hex.endIndex {
+            let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex) ?? hex.endIndex
+            guard let byte = UInt8(hex[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        self.init(bytes)
+    }
+}

@@ -1,0 +1,211 @@
+import ChatClient
+import Foundation
+
+/// `chat serve` as a child process on free loopback ports with a fresh data directory: the
+/// real system, as a user runs it.
+public final class ChatServer: Sendable {
+    public let directory: TemporaryDirectory
+    public let httpPort: Int
+    public let kafkaPort: Int
+    private let process: Locked<ChildProcess?>
+
+    public var http: HTTPClient { HTTPClient(host: "127.0.0.1", port: httpPort) }
+    public var bootstrap: String { "127.0.0.1:\(kafkaPort)" }
+    public var pid: Int32? { process.value?.pid }
+
+    public static func start(extraArguments: [String] = []) async throws -> ChatServer {
+        let server = ChatServer(directory: try TemporaryDirectory(prefix: "chat-e2e"), httpPort: try ChatBinary.freePort(), kafkaPort: try ChatBinary.freePort())
+        try await server.launch(extraArguments: extraArguments)
+        return server
+    }
+
+    private init(directory: TemporaryDirectory, httpPort: Int, kafkaPort: Int) {
+        self.directory = directory
+        self.httpPort = httpPort
+        self.kafkaPort = kafkaPort
+        self.process = Locked(nil)
+    }
+
+    /// Starts (or restarts) the server on the same ports and data, and waits until healthy.
+    public func launch(extraArguments: [String] = []) async throws {
+        let child = try ChildProcess(try ChatBinary.path, [
+            "serve", "--data", directory.child("data"), "--kafka", bootstrap, "--http", "127.0.0.1:\(httpPort)",
+            "--password-iterations", "1000", "--log-level", ProcessInfo.processInfo.environment["CHAT_TEST_LOG"] ?? "warning",
+        ] + extraArguments)
+        process.withLock { $0 = child }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if !child.isRunning {
+                throw ChildProcess.Failure(description: "chat serve exited: \(child.output.stderr)")
+            }
+            if let result = try? await http.request("GET", "/healthz"), result.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ChildProcess.Failure(description: "chat serve did not become healthy: \(child.output.stderr)")
+    }
+
+    /// Sends `signal` and waits for the process to end.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM) async throws -> ChildProcess.Output? {
+        guard let child = process.withLock({ $0 }) else { return nil }
+        child.kill(signal)
+        let output = try await child.wait(timeout: .seconds(60))
+        process.withLock { $0 = nil }
+        return output
+    }
+
+    deinit {
+        process.value?.kill(SIGKILL)
+    }
+
+    // MARK: - Users
+
+    /// Registers `username` (password "password1") and returns a logged-in device.
+    public func user(_ username: String, device: String = "phone") async throws -> TestUser {
+        let registered = try await http.json("POST", "/v1/users", ["username": username, "password": "password1"])
+        guard registered.status == 201, let id = registered.json?["user_id"]?.string else {
+            throw ChildProcess.Failure(description: "registering \(username) failed: \(registered.status) \(String(decoding: registered.body, as: UTF8.self))")
+        }
+        let user = TestUser(server: self, id: id, username: username)
+        try await user.login(device: device)
+        return user
+    }
+}
+
+/// A registered user with tokens for its devices.
+public final class TestUser: Sendable {
+    public let server: ChatServer
+    public let id: String
+    public let username: String
+    private let tokens = Locked<[String: String]>([:])
+
+    init(server: ChatServer, id: String, username: String) {
+        self.server = server
+        self.id = id
+        self.username = username
+    }
+
+    @discardableResult
+    public func login(device: String) async throws -> String {
+        let session = try await server.http.json(
+            "POST", "/v1/sessions", ["username": username, "password": "password1", "device": device]
+        )
+        guard session.status == 201, let token = session.json?["token"]?.string else {
+            throw ChildProcess.Failure(description: "login of \(username) failed: \(session.status)")
+        }
+        tokens.withLock { $0[device] = token }
+        return token
+    }
+
+    public func token(_ device: String = "phone") -> String { tokens.value[device] ?? "" }
+
+    /// Connects a device (logging it in first if needed).
+    public func connect(device: String = "phone") async throws -> TestDevice {
+        if tokens.value[device] == nil { try await login(device: device) }
+        let socket = try await ChatSocket.connect(host: "127.0.0.1", port: server.httpPort, token: token(device))
+        return TestDevice(socket: socket, user: self, device: device)
+    }
+
+    /// An authenticated HTTP request.
+    public func http(_ method: String, _ path: String, _ body: [String: Any]? = nil, device: String = "phone") async throws -> HTTPResult {
+        try await server.http.json(method, path, body, token: token(device))
+    }
+}
+
+/// One connected device, with helpers to wait for frames. A background task collects the
+/// frames as they arrive; waits look into what was collected.
+public final class TestDevice: Sendable {
+    public let socket: ChatSocket
+    public let user: TestUser
+    public let device: String
+    private let received = Locked<[JSONValue]>([])
+    private let pump: Task<Void, Never>
+    private let pinger = Locked<Task<Void, Never>?>(nil)
+
+    init(socket: ChatSocket, user: TestUser, device: String) {
+        self.socket = socket
+        self.user = user
+        self.device = device
+        pump = Task { [received] in
+            for await frame in socket.frames { received.withLock { $0.append(frame) } }
+        }
+    }
+
+    public func send(_ frame: [String: Any]) async throws { try await socket.send(frame) }
+
+    public func send(id: String, toUser user: String, body: String) async throws {
+        try await send(["type": "send", "id": id, "to": ["user": user], "body": body])
+    }
+
+    public func send(id: String, toGroup group: String, body: String) async throws {
+        try await send(["type": "send", "id": id, "to": ["group": group], "body": body])
+    }
+
+    /// Takes the first received frame matching `predicate` (frames before it stay for later
+    /// calls), waiting up to `timeout` for one to arrive.
+    public func next(
+        timeout: Duration = .seconds(15), where predicate: @Sendable @escaping (JSONValue) -> Bool = { _ in true }
+    ) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let found: JSONValue? = received.withLock { frames in
+                guard let index = frames.firstIndex(where: predicate) else { return nil }
+                return frames.remove(at: index)
+            }
+            if let found { return found }
+            guard ContinuousClock.now < deadline else {
+                throw ChildProcess.Failure(
+                    description: "\(user.username)/\(device): no matching frame within \(timeout); unmatched: \(received.value.prefix(5))"
+                )
+            }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    public func next(type: String, timeout: Duration = .seconds(15)) async throws -> JSONValue {
+        try await next(timeout: timeout) { $0["type"]?.string == type }
+    }
+
+    /// Takes `count` frames of `type`, in arrival order.
+    public func collect(_ count: Int, type: String, timeout: Duration = .seconds(60)) async throws -> [JSONValue] {
+        var frames: [JSONValue] = []
+        let deadline = ContinuousClock.now + timeout
+        while frames.count < count {
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else { throw ChildProcess.Failure(description: "got \(frames.count) of \(count) \(type) frames") }
+            frames.append(try await next(type: type, timeout: left))
+        }
+        return frames
+    }
+
+    /// Every frame received by the end of `window` and not taken yet.
+    public func drain(for window: Duration) async throws -> [JSONValue] {
+        try await Task.sleep(for: window)
+        return received.withLock { frames in
+            defer { frames = [] }
+            return frames
+        }
+    }
+
+    public func ack(_ dseq: Int64) async throws { try await send(["type": "ack", "up_to": dseq]) }
+
+    /// Pings every `interval` until closed, as a live client does (the `pong`s are dropped).
+    public func keepAlive(every interval: Duration = .seconds(1)) {
+        pinger.withLock { pinger in
+            pinger?.cancel()
+            pinger = Task { [self] in
+                while !Task.isCancelled {
+                    try? await send(["type": "ping"])
+                    try? await Task.sleep(for: interval)
+                    received.withLock { $0.removeAll { $0["type"]?.string == "pong" } }
+                }
+            }
+        }
+    }
+
+    public func close() async {
+        pinger.withLock { $0?.cancel() }
+        await socket.close()
+        await pump.value
+    }
+}
