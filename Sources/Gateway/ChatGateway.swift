@@ -108,6 +108,11 @@ public final class ChatGateway: Sendable {
 
     private func httpRouter() -> Router<ChatRequestContext> {
         let router = Router(context: ChatRequestContext.self)
+        // The web client: static files shipped in the module's resources (or a directory
+        // given in the configuration, to work on them without rebuilding).
+        if let web = configuration.webDirectory ?? Bundle.module.resourceURL?.appendingPathComponent("Web").path {
+            router.add(middleware: FileMiddleware(web, searchForIndexHtml: true, logger: logger))
+        }
         router.get("/healthz") { [self] _, _ -> Response in
             isReady
                 ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))

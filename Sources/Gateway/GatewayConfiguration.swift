@@ -24,6 +24,8 @@ public struct GatewayConfiguration: Sendable {
     /// Where media files live (default: DATA/media). Gateways of one deployment that serve
     /// the same users' media need the same (shared) directory.
     public var mediaDirectory: String?
+    /// Serve the web client from this directory instead of the built-in copy.
+    public var webDirectory: String?
     /// A session silent this long is closed (its user goes offline if it was the last).
     /// Default: 60 s; clients send `ping` more often than that.
     public var presenceTimeout: Duration = .seconds(60)

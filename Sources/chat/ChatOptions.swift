@@ -31,6 +31,12 @@ struct HTTPOptions: ParsableArguments {
     @Option(help: "PBKDF2 iterations for new password hashes.")
     var passwordIterations = 100_000
 
+    @Option(help: "Serve the web client from this directory instead of the built-in copy.")
+    var webRoot: String?
+
+    @Option(help: "The largest media upload, in bytes.")
+    var mediaLimit: Int64 = 16 << 20
+
     @Option(help: "Seconds without any frame from a client before its session is closed and, if it was the user's last, the user goes offline.")
     var presenceTimeout = 60.0
 
@@ -49,6 +55,8 @@ struct HTTPOptions: ParsableArguments {
         configuration.advertisedAddress = advertise ?? "http://\(configuration.host):\(configuration.port)"
         configuration.passwords = Passwords(iterations: passwordIterations)
         configuration.presenceTimeout = .milliseconds(Int64(presenceTimeout * 1000))
+        configuration.webDirectory = webRoot
+        configuration.maxMediaBytes = mediaLimit
         return configuration
     }
 }
