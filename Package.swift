@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "ChatBench",
             dependencies: [
-                "Kafka", "TestSupport",
+                "Kafka", "TestSupport", "ChatClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -157,6 +157,11 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TestSupport", "ChatClient"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "ProjectionsTests",
+            dependencies: ["Projections", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .testTarget(
