@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "BrokerTests",
             dependencies: [
-                "Broker", "KafkaProtocol",
+                "Broker", "KafkaProtocol", .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

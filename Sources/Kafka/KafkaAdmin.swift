@@ -162,6 +162,32 @@ public final class KafkaAdmin: Sendable {
         }
     }
 
+    /// The members of a consumer group with the partitions assigned to each.
+    public func members(ofGroup group: String, timeout: Duration = .seconds(10)) async throws -> [GroupMember] {
+        try await request(timeout: timeout) { handle, options, queue in
+            group.withCString { name in
+                var names: [UnsafePointer<CChar>?] = [name]
+                rd_kafka_DescribeConsumerGroups(handle, &names, 1, options, queue)
+            }
+        } result: { event in
+            var count = 0
+            let groups = rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(event), &count)
+            guard count == 1, let description = groups?[0] else { return [] }
+            if let error = rd_kafka_ConsumerGroupDescription_error(description) {
+                throw KafkaError(code: rd_kafka_error_code(error).rawValue, message: String(cString: rd_kafka_error_string(error)))
+            }
+            return (0..<rd_kafka_ConsumerGroupDescription_member_count(description)).compactMap { index in
+                guard let member = rd_kafka_ConsumerGroupDescription_member(description, index) else { return nil }
+                let assigned = rd_kafka_MemberDescription_assignment(member).flatMap { rd_kafka_MemberAssignment_partitions($0) }
+                return GroupMember(
+                    clientId: String(cString: rd_kafka_MemberDescription_client_id(member)),
+                    host: String(cString: rd_kafka_MemberDescription_host(member)),
+                    partitions: assigned.map { PartitionList.entries($0).map(\.0) } ?? []
+                )
+            }
+        }
+    }
+
     /// Every offset `group` has committed.
     public func committedOffsets(group: String, timeout: Duration = .seconds(30)) async throws -> [TopicPartition: Int64] {
         try await request(timeout: timeout) { handle, options, queue in
@@ -256,6 +282,13 @@ public final class KafkaAdmin: Sendable {
             }
         }
     }
+}
+
+/// A member of a consumer group and what it was assigned.
+public struct GroupMember: Hashable, Sendable {
+    public var clientId: String
+    public var host: String
+    public var partitions: [TopicPartition]
 }
 
 /// How far a consumer group is behind on one partition.

@@ -80,6 +80,11 @@ struct LogSegment: Sendable {
         var walked: [RecordBatchHeader] = []
         let scanner = BatchScanner(file: file, validatesChecksums: !trustIndexes)
         let end = try scanner.walk(from: start, to: fileSize) { found in
+            // The base offset is not covered by the CRC: one outside this segment's range is
+            // damage like any other, and ends the valid part.
+            guard found.header.baseOffset >= baseOffset, found.header.lastOffset - baseOffset <= Int64(UInt32.max) else {
+                return false
+            }
             segment.noteAppended(found.header, at: found.position, indexInterval: indexInterval, now: nil)
             walked.append(found.header)
             return true
@@ -90,6 +95,10 @@ struct LogSegment: Sendable {
                 directory: directory, baseOffset: baseOffset, indexInterval: indexInterval,
                 trustIndexes: false, fullScan: true
             )
+        }
+        if start > 0, let first = try? file.read(count: RecordBatchHeader.size, at: 0), let header = RecordBatchHeader(from: first) {
+            // A segment ages from its first batch, not from the one its saved index ends at.
+            segment.firstAppendMs = header.baseTimestamp
         }
         if let last = walked.last {
             segment.timeIndex.truncate(afterRelativeOffset: UInt32(last.baseOffset - baseOffset))

@@ -224,7 +224,7 @@ final class PartitionLog: Sendable {
                 state.directoryNeedsSync = false
                 state.flushScheduled = false
             }
-            return (files: state.unsyncedFiles + [state.active.file], target: state.logEndOffset,
+            return (older: state.unsyncedFiles, files: state.unsyncedFiles + [state.active.file], target: state.logEndOffset,
                     syncDirectory: state.directoryNeedsSync)
         }
         var failure: (any Error)?
@@ -236,10 +236,17 @@ final class PartitionLog: Sendable {
             logger.error("fsync failed", metadata: ["partition": "\(topic)-\(partition)", "error": "\(error)"])
         }
         let (waiters, signals): ([DurableWaiter], [OneShotSignal]) = state.withLock { state in
+            if failure != nil {
+                // Keep what failed for the next flush: the high watermark must not pass data
+                // whose fsync failed.
+                state.unsyncedFiles = work.older + state.unsyncedFiles
+                state.directoryNeedsSync = state.directoryNeedsSync || work.syncDirectory
+            }
             if failure == nil, work.target > state.highWatermark { state.highWatermark = work.target }
             let limit = failure == nil ? state.highWatermark : work.target
-            let ready = state.durableWaiters.prefix { $0.offset <= limit }
-            state.durableWaiters.removeFirst(ready.count)
+            // Waiters are not ordered by offset (a retried batch waits for an older one).
+            let ready = state.durableWaiters.filter { $0.offset <= limit }
+            state.durableWaiters.removeAll { $0.offset <= limit }
             defer { state.fetchSignals = [] }
             return (Array(ready), failure == nil ? state.fetchSignals : [])
         }
@@ -409,7 +416,9 @@ final class PartitionLog: Sendable {
                 config.retentionMs >= 0 && segment.maxTimestamp >= 0 && now - segment.maxTimestamp > config.retentionMs
             }
             var total = state.segments.reduce(0) { $0 + $1.size }
-            removeSegments(&state) { segment, _ in
+            removeSegments(&state) { segment, state in
+                // Never delete what is not yet durable (and so not yet readable).
+                guard segment.nextOffset <= state.highWatermark else { return false }
                 let oversize = config.retentionBytes >= 0 && total - segment.size >= config.retentionBytes
                 guard expired(segment) || oversize else { return false }
                 total -= segment.size

@@ -68,6 +68,18 @@ extension ChatGateway {
                 }
                 try? await outbound.close(.normalClosure, reason: nil)
             }
+            group.addTask {
+                for await append in session.appends {
+                    do {
+                        _ = try await append.delivery.report()
+                    } catch {
+                        await session.send(.error(
+                            code: "unavailable", message: "the message could not be stored; send it again with the same id",
+                            ref: append.ref
+                        ))
+                    }
+                }
+            }
             do {
                 let (cursor, pending) = try await inbox.connect(user: user, device: device)
                 await session.start(cursor: cursor, pending: pending)
@@ -147,7 +159,9 @@ extension ChatGateway {
             media: media.isEmpty ? nil : media, ts: Self.now()
         )
         do {
-            try await writer.append(event, role: .conversations, key: conv)
+            // Handed over in order without waiting, so a device can have many messages in
+            // flight; `sent` comes once the processor sequenced it.
+            session.confirmLater(ref: id, try await writer.enqueue(writer.record(event, role: .conversations, key: conv)))
         } catch {
             throw refuse("unavailable", "the message could not be stored; send it again with the same id")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import Logging
 import Projections
 
@@ -12,6 +13,11 @@ actor DeviceSession {
     nonisolated let user: String
     nonisolated let device: String
     nonisolated let id = UUID()
+
+    /// Appends handed to Kafka whose acknowledgement has not come back, in order: the session
+    /// goes on reading frames meanwhile, and a failed append is reported with its `ref`.
+    nonisolated let appends: AsyncStream<(ref: String, delivery: PendingDelivery)>
+    private nonisolated let appendQueue: AsyncStream<(ref: String, delivery: PendingDelivery)>.Continuation
 
     /// Frames waiting to be written by the connection's writer task.
     private let frames: AsyncStream<String>.Continuation
@@ -35,6 +41,11 @@ actor DeviceSession {
         self.device = device
         self.logger = logger
         (outgoing, frames) = AsyncStream.makeStream(of: String.self)
+        (appends, appendQueue) = AsyncStream.makeStream(of: (ref: String, delivery: PendingDelivery).self)
+    }
+
+    nonisolated func confirmLater(ref: String, _ delivery: PendingDelivery) {
+        appendQueue.yield((ref, delivery))
     }
 
     /// The highest dseq written to this device: acks beyond it are clamped to it.
@@ -90,6 +101,7 @@ actor DeviceSession {
         if let frame { frames.yield(frame.json()) }
         closed = true
         frames.finish()
+        appendQueue.finish()
     }
 
     var isClosed: Bool { closed }

@@ -13,6 +13,16 @@ public enum ConversationDecision: Sendable, Equatable {
     case unchanged
 }
 
+extension ConversationDecision {
+    /// Whether the conversation's state changed with this decision.
+    public var changesState: Bool {
+        switch self {
+        case .groupCreated, .memberAdded, .memberRemoved, .messageAccepted, .cursorAdvanced: true
+        case .messageRepeated, .rejected, .unchanged: false
+        }
+    }
+}
+
 public enum ReceiptStatus: String, Codable, Sendable {
     case delivered
     case read

@@ -36,8 +36,14 @@ public struct ConversationState: Codable, Sendable, Equatable {
     public var delivered: [String: Int64] = [:]
     public var read: [String: Int64] = [:]
     public var sent: [String: SentRange] = [:]
+    /// Not part of the stored form (see `CodingKeys`): a store keeps these as rows beside
+    /// its history and hands them back when it loads a state.
     public var recentSends: [String: [RecentSend]] = [:]
     public var createdAt: Int64
+
+    private enum CodingKeys: String, CodingKey {
+        case id, kind, name, members, lastSeq, lastMessageTs, delivered, read, sent, createdAt
+    }
 
     public init(id: String, kind: Kind, name: String?, members: [String: Role], createdAt: Int64) {
         self.id = id

@@ -57,11 +57,13 @@ public final class ChatDatabase: Sendable {
                 table.column("seq", .integer).notNull()
                 table.column("msg_id", .text).notNull()
                 table.column("sender", .text).notNull()
+                table.column("client_id", .text).notNull()
                 table.column("body", .text)
                 table.column("media", .text)
                 table.column("ts", .integer).notNull()
                 table.primaryKey(["conv", "seq"])
             }
+            try db.create(index: "messages_by_sender", on: "messages", columns: ["conv", "sender", "seq"])
             try db.create(table: "deliveries") { table in
                 table.column("partition", .integer).notNull()
                 table.column("dseq", .integer).notNull()

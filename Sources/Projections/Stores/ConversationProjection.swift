@@ -30,7 +30,7 @@ public final class ConversationProjection: @unchecked Sendable {
             let conv = event.conversation
             let before = try state(of: conv, in: db)
             let (after, decisions) = ConversationFold.apply(before, event)
-            if let after, after != before {
+            if let after, decisions.contains(where: \.changesState) {
                 cache[conv] = after
                 touched.insert(conv)
             }
@@ -60,7 +60,18 @@ public final class ConversationProjection: @unchecked Sendable {
         guard let data = try Data.fetchOne(db, sql: "SELECT state FROM conversations WHERE id = ?", arguments: [conv]) else {
             return nil
         }
-        let state = try decoder.decode(ConversationState.self, from: data)
+        var state = try decoder.decode(ConversationState.self, from: data)
+        // The client ids the fold remembers are the senders' latest messages in the history.
+        for sender in state.sent.keys {
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT client_id, seq, ts FROM messages WHERE conv = ? AND sender = ? ORDER BY seq DESC LIMIT ?",
+                arguments: [conv, sender, ConversationState.clientIdWindow]
+            )
+            state.recentSends[sender] = rows.reversed().map {
+                ConversationState.RecentSend(clientId: $0["client_id"], seq: $0["seq"], ts: $0["ts"])
+            }
+        }
         cache[conv] = state
         return state
     }
@@ -94,9 +105,12 @@ public final class ConversationProjection: @unchecked Sendable {
                     }
                 }
                 try db.execute(
-                    sql: "INSERT OR REPLACE INTO messages (conv, seq, msg_id, sender, body, media, ts) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    sql: """
+                        INSERT OR REPLACE INTO messages (conv, seq, msg_id, sender, client_id, body, media, ts)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
                     arguments: [
-                        message.conv, message.seq, message.msgId, message.from, message.body,
+                        message.conv, message.seq, message.msgId, message.from, message.clientId, message.body,
                         message.media.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }, message.ts,
                     ]
                 )

@@ -212,7 +212,7 @@ import Testing
     }
 
     /// After a clean shutdown too: trusting the indexes must not make the segment younger.
-    @Test(.disabled("bug: LogSegment.load sets firstAppendMs from the first batch it walks (LogSegment.swift:162, in noteAppended), which with trusted indexes is the batch at the last index entry, not the segment's first"))
+    @Test
     func trustedSegmentAgesFromItsFirstBatch() throws {
         let (loaded, _) = try reloadedAgingSegment(trustIndexes: true)
         #expect(loaded.firstAppendMs == 5_000)

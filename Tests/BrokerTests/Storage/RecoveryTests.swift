@@ -297,10 +297,7 @@ import Testing
 
     /// The base offset is not covered by the CRC. A first batch whose offset lies below its
     /// segment's base is corrupt; recovery must cut it, not trap.
-    @Test(
-        .disabled("bug: LogSegment.noteAppended traps on UInt32(header.baseOffset - baseOffset) for a stored batch below its segment base (LogSegment.swift:150)"),
-        .timeLimit(.minutes(1))
-    )
+    @Test(.timeLimit(.minutes(1)))
     func firstBatchBelowItsSegmentBaseIsTreatedAsCorrupt() async throws {
         let fixture = try PartitionLogFixture(config: smallSegments())
         var log = try fixture.open()
@@ -319,10 +316,7 @@ import Testing
 
     /// A flipped high bit of a later batch's base offset moves it 2^32 offsets ahead, beyond
     /// what the segment's 32-bit relative offsets can hold; recovery must cut it, not trap.
-    @Test(
-        .disabled("bug: LogSegment.noteAppended traps on UInt32(header.baseOffset - baseOffset) when a stored base offset is 2^32 or more past its segment base (LogSegment.swift:150)"),
-        .timeLimit(.minutes(1))
-    )
+    @Test(.timeLimit(.minutes(1)))
     func batchOffsetBeyondTheSegmentsRangeIsTreatedAsCorrupt() async throws {
         let fixture = try PartitionLogFixture()
         var log = try fixture.open()

@@ -173,7 +173,7 @@ import Testing
     /// Like Kafka, retention only deletes segments whose records are all below the high
     /// watermark: records not yet fsynced were never visible, and the log start must not pass
     /// the high watermark.
-    @Test(.disabled("bug: PartitionLog.enforceRetention deletes closed segments above the high watermark (PartitionLog.swift:412), so logStartOffset can pass it"))
+    @Test
     func retentionNeverDeletesRecordsAboveTheHighWatermark() throws {
         let fixture = try PartitionLogFixture(config: smallSegments(retentionBytes: 0), startFlusher: false)
         let log = try fixture.open()
