@@ -48,9 +48,11 @@ public final class ChatSocket: Sendable {
                             }
                         }
                     )
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(
-                        configuration: .init(upgradeConfiguration: configuration)
-                    )
+                    // A server may write its first frame right behind the 101 response, in the same
+                    // read: those bytes belong to the WebSocket, not to the HTTP decoder.
+                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
+                    pipeline.leftOverBytesStrategy = .forwardBytes
+                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
                 }
             }
         switch try await upgrade.get() {

@@ -41,7 +41,8 @@ public final class ConversationProcessor: Sendable {
 
         mutating func apply(_ record: EventRecord) -> [ConversationDecision] {
             guard let event = try? ConversationEvent(record) else { return [] }
-            let (state, decisions) = ConversationFold.apply(states[event.conversation], event)
+            // Taken out so the fold changes it in place instead of copying it.
+            let (state, decisions) = ConversationFold.apply(states.removeValue(forKey: event.conversation), event)
             states[event.conversation] = state
             return decisions
         }

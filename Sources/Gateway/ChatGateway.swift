@@ -25,6 +25,7 @@ public final class ChatGateway: Sendable {
     let inbox: InboxService
     let registry: ConnectionRegistry
     let presence: PresenceDirectory
+    let directory: GatewayDirectory
     let typingThrottle = Locked<[String: ContinuousClock.Instant]>([:])
     let tokens: SessionTokens
     let logger: Logger
@@ -58,10 +59,12 @@ public final class ChatGateway: Sendable {
         }
         tokens = SessionTokens(secret: configuration.tokenSecret)
         let address = configuration.advertisedAddress ?? "http://\(configuration.host):\(configuration.port)"
+        let inboxSettings = InboxService.Settings(nodeAddress: address)
         inbox = InboxService(
-            kafka: kafka, catalog: catalog, database: database, writer: writer,
-            settings: InboxService.Settings(nodeAddress: address), sink: registry, logger: logger
+            kafka: kafka, catalog: catalog, database: database, writer: writer, settings: inboxSettings, sink: registry,
+            logger: logger
         )
+        directory = try GatewayDirectory(kafka: kafka, group: inboxSettings.groupId, topic: catalog[.inbox].name, logger: logger)
         advertised.withLock { $0 = address }
     }
 
@@ -102,6 +105,12 @@ public final class ChatGateway: Sendable {
             group.addTask { try await application.run() }
         }
         await writer.close()
+        await directory.close()
+    }
+
+    /// The address of the node that serves `user`'s devices (this one, if it does).
+    func node(serving user: String) async -> String? {
+        inbox.serves(user: user) ? nodeAddress : await directory.owner(of: catalog.userPartition(user))
     }
 
     // MARK: - Routers

@@ -26,7 +26,7 @@ struct GatewayCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger.make(label: "gateway", level: options.logLevel)
         let catalog = try options.catalog()
-        let kafkaConfiguration = KafkaConfiguration(bootstrapServers: kafka.servers)
+        let kafkaConfiguration = try kafka.configuration()
         try await TopicProvisioner.ensure(catalog, kafka: kafkaConfiguration, logger: logger)
         let gateway = try ChatGateway(
             configuration: try http.configuration(data: DataLayout(root: data)), kafka: kafkaConfiguration, catalog: catalog,

@@ -10,8 +10,31 @@ struct KafkaOptions: ParsableArguments {
     )
     var servers = Environment.value("CHAT_KAFKA") ?? "127.0.0.1:9092"
 
+    @Option(
+        name: .customLong("kafka-property"),
+        help: ArgumentHelp("A librdkafka property for every Kafka client, KEY=VALUE (repeatable), e.g. session.timeout.ms=6000.", valueName: "key=value")
+    )
+    var properties: [String] = []
+
+    /// The client configuration these options describe.
+    func configuration() throws -> KafkaConfiguration {
+        try Self.configuration(servers: servers, properties: properties)
+    }
+
+    /// `servers` with `KEY=VALUE` properties applied.
+    static func configuration(servers: String, properties: [String]) throws -> KafkaConfiguration {
+        var configuration = KafkaConfiguration(bootstrapServers: servers)
+        for property in properties {
+            guard let equals = property.firstIndex(of: "="), equals > property.startIndex else {
+                throw ValidationError("--kafka-property must be KEY=VALUE, not '\(property)'")
+            }
+            configuration[String(property[..<equals])] = String(property[property.index(after: equals)...])
+        }
+        return configuration
+    }
+
     func admin(logger: Logger) throws -> KafkaAdmin {
-        try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: servers), logger: logger)
+        try KafkaAdmin(configuration: configuration(), logger: logger)
     }
 }
 

@@ -24,6 +24,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address of the embedded broker, HOST:PORT.")
     var kafka = Environment.value("CHAT_KAFKA") ?? "127.0.0.1:9092"
 
+    @Option(
+        name: .customLong("kafka-property"),
+        help: ArgumentHelp("A librdkafka property for every Kafka client, KEY=VALUE (repeatable).", valueName: "key=value")
+    )
+    var kafkaProperties: [String] = []
+
     @OptionGroup var http: HTTPOptions
     @OptionGroup var options: ChatOptions
 
@@ -34,7 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
         var brokerConfiguration = BrokerConfiguration(dataDirectory: layout.broker)
         (brokerConfiguration.host, brokerConfiguration.port) = try HostAndPort.parse(kafka, option: "--kafka")
         let broker = try await KafkaBroker.start(brokerConfiguration, logger: logger)
-        let kafkaConfiguration = KafkaConfiguration(bootstrapServers: "\(brokerConfiguration.host):\(broker.port)")
+        let kafkaConfiguration = try KafkaOptions.configuration(
+            servers: "\(brokerConfiguration.host):\(broker.port)", properties: kafkaProperties
+        )
         let writer = try EventWriter(kafka: kafkaConfiguration, catalog: catalog, logger: logger)
         let processor = ConversationProcessor(kafka: kafkaConfiguration, writer: writer, logger: logger)
         let gateway = try ChatGateway(

@@ -28,7 +28,7 @@ struct WorkerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger.make(label: "worker", level: options.logLevel)
         let catalog = try options.catalog()
-        let kafkaConfiguration = KafkaConfiguration(bootstrapServers: kafka.servers)
+        let kafkaConfiguration = try kafka.configuration()
         try await TopicProvisioner.ensure(catalog, kafka: kafkaConfiguration, logger: logger)
         let writer = try EventWriter(kafka: kafkaConfiguration, catalog: catalog, logger: logger)
         var services: [RunService] = []

@@ -14,6 +14,8 @@ extension RequestHandler {
             let (response, bytes, hasError) = readOnce(request, signal: signal)
             let remaining = deadline - ContinuousClock.now
             if bytes >= max(1, Int(request.minBytes)) || hasError || remaining <= .zero || Task.isCancelled {
+                // Not waiting after all: fired signals are dropped from the partitions' lists.
+                signal.fire()
                 return response
             }
             await signal.wait(timeout: remaining)

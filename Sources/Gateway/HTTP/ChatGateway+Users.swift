@@ -78,7 +78,7 @@ extension ChatGateway {
             else { throw ChatError.wrongPassword }
             return try JSONBody.response(.created, Session(
                 token: tokens.issue(user: account.userId, device: device), userId: account.userId, device: device,
-                node: nodeAddress
+                node: await node(serving: account.userId) ?? nodeAddress
             ))
         }
         router.get("/v1/users/:user") { [self] request, context -> Response in

@@ -12,10 +12,13 @@ import Projections
 
 extension ChatGateway {
     /// Whether `request` may open a session here: a valid token of a user this node serves.
-    func admitSession(_ request: Request) throws -> SessionTokens.Claims {
+    /// Otherwise the error names the node that does, when the gateways' group says.
+    func admitSession(_ request: Request) async throws -> SessionTokens.Claims {
         let claims = try identity(request)
         guard inbox.serves(user: claims.u) else {
-            throw ChatError(.misdirectedRequest, "wrong_node", "this node does not serve your devices; connect to the node that does")
+            var error = ChatError(.misdirectedRequest, "wrong_node", "this node does not serve your devices; connect to the node that does")
+            if let node = await node(serving: claims.u) { error.details["node"] = node }
+            throw error
         }
         return claims
     }
@@ -29,7 +32,7 @@ extension ChatGateway {
         } onUpgrade: { [self] inbound, outbound, context in
             let claims: SessionTokens.Claims
             do {
-                claims = try admitSession(context.request)
+                claims = try await admitSession(context.request)
             } catch let error as ChatError {
                 var frame = ServerFrame.error(code: error.code, message: error.message)
                 frame.node = error.details["node"]
@@ -44,7 +47,7 @@ extension ChatGateway {
     /// `GET /v1/ws` as plain HTTP: the protocol error that explains why it is refused.
     func addWebSocketRefusalRoute(to router: Router<ChatRequestContext>) {
         router.get("/v1/ws") { [self] request, _ -> Response in
-            _ = try admitSession(request)
+            _ = try await admitSession(request)
             throw ChatError(.upgradeRequired, "upgrade_required", "open this path as a WebSocket")
         }
     }

@@ -66,8 +66,10 @@ public struct Rejection: Sendable, Equatable {
 /// fan out; every read model uses it to know what happened; a replay of the log through it
 /// reproduces every `seq` and every decision.
 public enum ConversationFold {
+    /// - Important: pass a state no one else holds (take it out of its dictionary first):
+    ///   the state is consumed and changed in place, and a shared one would be copied whole.
     public static func apply(
-        _ state: ConversationState?, _ event: ConversationEvent
+        _ state: consuming ConversationState?, _ event: ConversationEvent
     ) -> (ConversationState?, [ConversationDecision]) {
         switch event {
         case .groupCreated(let event): createGroup(state, event)
@@ -133,28 +135,28 @@ public enum ConversationFold {
 
     // MARK: - Messages
 
-    private static func send(_ state: ConversationState?, _ event: MessageSent) -> (ConversationState?, [ConversationDecision]) {
-        func refuse(_ code: Rejection.Code, _ message: String) -> (ConversationState?, [ConversationDecision]) {
-            (state, reject(code, message, user: event.from, device: event.device, ref: event.clientId))
+    private static func send(_ state: consuming ConversationState?, _ event: MessageSent) -> (ConversationState?, [ConversationDecision]) {
+        func refuse(_ existing: ConversationState?, _ code: Rejection.Code, _ message: String) -> (ConversationState?, [ConversationDecision]) {
+            (existing, reject(code, message, user: event.from, device: event.device, ref: event.clientId))
         }
         var conversation: ConversationState
-        if let state {
-            conversation = state
+        if let existing = state.take() {
+            conversation = existing
         } else if Identifiers.isDirect(event.conv) {
             guard let peer = event.peer, Identifiers.directConversation(event.from, peer) == event.conv else {
-                return refuse(.invalid, "\(event.conv) is not the conversation of \(event.from) and \(event.peer ?? "nobody")")
+                return refuse(nil, .invalid, "\(event.conv) is not the conversation of \(event.from) and \(event.peer ?? "nobody")")
             }
             conversation = ConversationState(
                 id: event.conv, kind: .direct, name: nil, members: [event.from: .member, peer: .member], createdAt: event.ts
             )
         } else {
-            return refuse(.notFound, "no conversation \(event.conv)")
+            return refuse(nil, .notFound, "no conversation \(event.conv)")
         }
         guard conversation.isMember(event.from) else {
-            return refuse(.forbidden, "not a member of \(event.conv)")
+            return refuse(conversation, .forbidden, "not a member of \(event.conv)")
         }
-        if let earlier = conversation.recentSends[event.from]?.last(where: { $0.clientId == event.clientId }) {
-            return (state, [.messageRepeated(
+        if let earlier = conversation.recentSends[event.from]?.send(withClientId: event.clientId) {
+            return (conversation, [.messageRepeated(
                 conv: event.conv, from: event.from, device: event.device, clientId: event.clientId, seq: earlier.seq,
                 ts: earlier.ts
             )])
@@ -165,10 +167,9 @@ public enum ConversationFold {
         conversation.lastMessageTs = event.ts
         let range = conversation.sent[event.from]
         conversation.sent[event.from] = ConversationState.SentRange(first: range?.first ?? seq, last: seq)
-        var recent = conversation.recentSends[event.from] ?? []
-        recent.append(ConversationState.RecentSend(clientId: event.clientId, seq: seq, ts: event.ts))
-        if recent.count > ConversationState.clientIdWindow { recent.removeFirst(recent.count - ConversationState.clientIdWindow) }
-        conversation.recentSends[event.from] = recent
+        conversation.recentSends[event.from, default: ConversationState.ClientIdWindow()].remember(
+            ConversationState.RecentSend(clientId: event.clientId, seq: seq, ts: event.ts)
+        )
         // The sender has its own message.
         conversation.delivered[event.from] = seq
         conversation.read[event.from] = seq

@@ -23,6 +23,49 @@ public struct ConversationState: Codable, Sendable, Equatable {
         public var ts: Int64
     }
 
+    /// One sender's latest client ids, looked up in constant time; the oldest is forgotten
+    /// when the window is full.
+    public struct ClientIdWindow: Sendable, Equatable {
+        private var byClientId: [String: RecentSend] = [:]
+        /// Client ids with their seq, oldest first, from `head` on (the prefix before it is
+        /// forgotten).
+        private var order: [(clientId: String, seq: Int64)] = []
+        private var head = 0
+
+        public init() {}
+
+        public init(_ sends: [RecentSend]) {
+            for send in sends { remember(send) }
+        }
+
+        public var count: Int { order.count - head }
+
+        public func send(withClientId clientId: String) -> RecentSend? { byClientId[clientId] }
+
+        /// The oldest client id still remembered.
+        public var oldest: String? { head < order.count ? order[head].clientId : nil }
+
+        public mutating func remember(_ send: RecentSend, limit: Int = ConversationState.clientIdWindow) {
+            if let previous = byClientId[send.clientId], previous.seq >= send.seq { return }
+            byClientId[send.clientId] = send
+            order.append((send.clientId, send.seq))
+            while count > limit {
+                let oldest = order[head]
+                head += 1
+                // A client id remembered again later keeps its newer entry.
+                if byClientId[oldest.clientId]?.seq == oldest.seq { byClientId[oldest.clientId] = nil }
+            }
+            if head > limit {
+                order.removeFirst(head)
+                head = 0
+            }
+        }
+
+        public static func == (lhs: ClientIdWindow, rhs: ClientIdWindow) -> Bool {
+            lhs.byClientId == rhs.byClientId
+        }
+    }
+
     /// How many client ids per sender are remembered: a retry of anything older appends a new
     /// message. Retries follow a lost `sent` within seconds, so this is ample.
     public static let clientIdWindow = 1000
@@ -38,7 +81,7 @@ public struct ConversationState: Codable, Sendable, Equatable {
     public var sent: [String: SentRange] = [:]
     /// Not part of the stored form (see `CodingKeys`): a store keeps these as rows beside
     /// its history and hands them back when it loads a state.
-    public var recentSends: [String: [RecentSend]] = [:]
+    public var recentSends: [String: ClientIdWindow] = [:]
     public var createdAt: Int64
 
     private enum CodingKeys: String, CodingKey {

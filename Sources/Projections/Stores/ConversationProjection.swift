@@ -28,12 +28,11 @@ public final class ConversationProjection: @unchecked Sendable {
                 continue
             }
             let conv = event.conversation
-            let before = try state(of: conv, in: db)
-            let (after, decisions) = ConversationFold.apply(before, event)
-            if let after, decisions.contains(where: \.changesState) {
-                cache[conv] = after
-                touched.insert(conv)
-            }
+            // Taken out of the cache so the fold changes it in place instead of copying it.
+            _ = try state(of: conv, in: db)
+            let (after, decisions) = ConversationFold.apply(cache.removeValue(forKey: conv), event)
+            cache[conv] = after
+            if decisions.contains(where: \.changesState) { touched.insert(conv) }
             try write(decisions, state: after, in: db)
             results.append((record, decisions))
         }
@@ -68,9 +67,9 @@ public final class ConversationProjection: @unchecked Sendable {
                 sql: "SELECT client_id, seq, ts FROM messages WHERE conv = ? AND sender = ? ORDER BY seq DESC LIMIT ?",
                 arguments: [conv, sender, ConversationState.clientIdWindow]
             )
-            state.recentSends[sender] = rows.reversed().map {
+            state.recentSends[sender] = ConversationState.ClientIdWindow(rows.reversed().map {
                 ConversationState.RecentSend(clientId: $0["client_id"], seq: $0["seq"], ts: $0["ts"])
-            }
+            })
         }
         cache[conv] = state
         return state
