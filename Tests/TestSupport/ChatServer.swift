@@ -62,53 +62,67 @@ public final class ChatServer: Sendable {
 
     /// Registers `username` (password "password1") and returns a logged-in device.
     public func user(_ username: String, device: String = "phone") async throws -> TestUser {
-        let registered = try await http.json("POST", "/v1/users", ["username": username, "password": "password1"])
-        guard registered.status == 201, let id = registered.json?["user_id"]?.string else {
-            throw ChildProcess.Failure(description: "registering \(username) failed: \(registered.status) \(String(decoding: registered.body, as: UTF8.self))")
-        }
-        let user = TestUser(server: self, id: id, username: username)
-        try await user.login(device: device)
-        return user
+        try await TestUser.register(username, on: http, device: device)
     }
 }
 
-/// A registered user with tokens for its devices.
+/// A registered user with tokens for its devices. It logs in on one gateway and connects its
+/// devices to the node that the session names as serving them (the same one, unless the
+/// gateways are scaled out).
 public final class TestUser: Sendable {
-    public let server: ChatServer
     public let id: String
     public let username: String
+    /// Where this user's HTTP requests go.
+    public let entry: HTTPClient
     private let tokens = Locked<[String: String]>([:])
+    private let servingNode = Locked<HTTPClient?>(nil)
 
-    init(server: ChatServer, id: String, username: String) {
-        self.server = server
+    /// Registers `username` (password "password1") through `entry` and logs `device` in.
+    public static func register(_ username: String, on entry: HTTPClient, device: String = "phone") async throws -> TestUser {
+        let registered = try await entry.json("POST", "/v1/users", ["username": username, "password": "password1"])
+        guard registered.status == 201, let id = registered.json?["user_id"]?.string else {
+            throw ChildProcess.Failure(description: "registering \(username) failed: \(registered.status) \(String(decoding: registered.body, as: UTF8.self))")
+        }
+        let user = TestUser(entry: entry, id: id, username: username)
+        try await user.login(device: device)
+        return user
+    }
+
+    init(entry: HTTPClient, id: String, username: String) {
+        self.entry = entry
         self.id = id
         self.username = username
     }
 
+    /// Logs `device` in, and remembers which node serves this user's devices.
     @discardableResult
     public func login(device: String) async throws -> String {
-        let session = try await server.http.json(
+        let session = try await entry.json(
             "POST", "/v1/sessions", ["username": username, "password": "password1", "device": device]
         )
         guard session.status == 201, let token = session.json?["token"]?.string else {
             throw ChildProcess.Failure(description: "login of \(username) failed: \(session.status)")
         }
         tokens.withLock { $0[device] = token }
+        servingNode.withLock { $0 = session.json?["node"]?.string.flatMap(HTTPClient.init(url:)) }
         return token
     }
 
     public func token(_ device: String = "phone") -> String { tokens.value[device] ?? "" }
 
+    /// The node this user's devices connect to, as the last login said.
+    public var node: HTTPClient { servingNode.value ?? entry }
+
     /// Connects a device (logging it in first if needed).
     public func connect(device: String = "phone") async throws -> TestDevice {
         if tokens.value[device] == nil { try await login(device: device) }
-        let socket = try await ChatSocket.connect(host: "127.0.0.1", port: server.httpPort, token: token(device))
+        let socket = try await ChatSocket.connect(host: node.host, port: node.port, token: token(device))
         return TestDevice(socket: socket, user: self, device: device)
     }
 
     /// An authenticated HTTP request.
     public func http(_ method: String, _ path: String, _ body: [String: Any]? = nil, device: String = "phone") async throws -> HTTPResult {
-        try await server.http.json(method, path, body, token: token(device))
+        try await entry.json(method, path, body, token: token(device))
     }
 }
 

@@ -1,0 +1,113 @@
+import ChatClient
+import Foundation
+
+/// The scaled-out system as separate processes on loopback: one `chat broker`, several
+/// `chat worker`s and several `chat gateway`s sharing one token secret. Short Kafka session
+/// timeouts make a killed process's partitions move within seconds.
+public final class ChatCluster: Sendable {
+    public let directory: TemporaryDirectory
+    public let kafkaPort: Int
+    public let gatewayPorts: [Int]
+    private let broker: ChildProcess
+    private let workers: Locked<[ChildProcess?]>
+    private let gateways: Locked<[ChildProcess?]>
+
+    public var bootstrap: String { "127.0.0.1:\(kafkaPort)" }
+
+    /// The HTTP side of gateway `index`.
+    public func gateway(_ index: Int) -> HTTPClient { HTTPClient(host: "127.0.0.1", port: gatewayPorts[index]) }
+
+    /// The consumer-group settings that make a killed member's partitions move quickly.
+    static let groupProperties = [
+        "--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=500",
+    ]
+
+    public static func start(workers workerCount: Int, gateways gatewayCount: Int) async throws -> ChatCluster {
+        let directory = try TemporaryDirectory(prefix: "chat-cluster")
+        let kafkaPort = try ChatBinary.freePort()
+        let binary = try ChatBinary.path
+        let logLevel = ProcessInfo.processInfo.environment["CHAT_TEST_LOG"] ?? "warning"
+        let broker = try ChildProcess(binary, [
+            "broker", "--data", directory.child("broker"), "--listen", "127.0.0.1:\(kafkaPort)", "--log-level", logLevel,
+        ])
+        try await ChatBinary.waitForPort(kafkaPort)
+        let bootstrap = "127.0.0.1:\(kafkaPort)"
+        let environment = ["CHAT_TOKEN_SECRET": String(repeating: "5eed", count: 8)]
+
+        var workers: [ChildProcess?] = []
+        for _ in 0..<workerCount {
+            workers.append(try ChildProcess(binary, ["worker", "--kafka", bootstrap, "--log-level", logLevel] + groupProperties))
+        }
+        var gateways: [ChildProcess?] = []
+        var ports: [Int] = []
+        for index in 0..<gatewayCount {
+            let port = try ChatBinary.freePort()
+            ports.append(port)
+            gateways.append(try ChildProcess(binary, [
+                "gateway", "--data", directory.child("gateway-\(index)"), "--kafka", bootstrap, "--http", "127.0.0.1:\(port)",
+                "--password-iterations", "1000", "--log-level", logLevel,
+            ] + groupProperties, environment: environment))
+        }
+        let cluster = ChatCluster(
+            directory: directory, kafkaPort: kafkaPort, gatewayPorts: ports, broker: broker, workers: workers, gateways: gateways
+        )
+        for (index, port) in ports.enumerated() {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while (try? await HTTPClient(host: "127.0.0.1", port: port).request("GET", "/healthz"))?.status != 200 {
+                guard ContinuousClock.now < deadline, cluster.gateways.value[index]?.isRunning == true else {
+                    throw ChildProcess.Failure(description: "gateway \(index) did not become healthy: \(cluster.gateways.value[index]?.output.stderr ?? "")")
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        return cluster
+    }
+
+    private init(
+        directory: TemporaryDirectory, kafkaPort: Int, gatewayPorts: [Int], broker: ChildProcess, workers: [ChildProcess?],
+        gateways: [ChildProcess?]
+    ) {
+        self.directory = directory
+        self.kafkaPort = kafkaPort
+        self.gatewayPorts = gatewayPorts
+        self.broker = broker
+        self.workers = Locked(workers)
+        self.gateways = Locked(gateways)
+    }
+
+    /// `kill -9` of worker `index`: it never leaves its groups, so they wait out its session.
+    public func killWorker(_ index: Int) {
+        workers.withLock { workers in
+            workers[index]?.kill(SIGKILL)
+            workers[index] = nil
+        }
+    }
+
+    /// `kill -9` of gateway `index`.
+    public func killGateway(_ index: Int) {
+        gateways.withLock { gateways in
+            gateways[index]?.kill(SIGKILL)
+            gateways[index] = nil
+        }
+    }
+
+    /// Whether every process that was not killed is still running.
+    public var survivorsAreRunning: Bool {
+        broker.isRunning && (workers.value + gateways.value).allSatisfy { $0?.isRunning ?? true }
+    }
+
+    /// Stops everything (gateways and workers first, so they leave their groups cleanly).
+    public func stop() async {
+        for process in gateways.value + workers.value {
+            process?.kill(SIGTERM)
+            _ = try? await process?.wait(timeout: .seconds(30))
+        }
+        broker.kill(SIGTERM)
+        _ = try? await broker.wait(timeout: .seconds(30))
+    }
+
+    deinit {
+        for process in gateways.value + workers.value { process?.kill(SIGKILL) }
+        broker.kill(SIGKILL)
+    }
+}
