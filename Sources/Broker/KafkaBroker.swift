@@ -35,6 +35,7 @@ public final class KafkaBroker: Sendable {
         let hasTopics = !((try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/topics")) ?? []).isEmpty
         if !clean && hasTopics { logger.info("recovering logs after an unclean shutdown", metadata: ["data": "\(directory)"]) }
 
+        BrokerMetrics.prepare()
         let flusher = Flusher(threads: configuration.flusherThreads)
         flusher.start()
         let logs = try LogManager(
@@ -82,6 +83,13 @@ public final class KafkaBroker: Sendable {
         self.server = server
         self.listener = listener
         self.logger = logger
+    }
+
+    /// Bytes on disk per partition of every topic clients see.
+    public func logSizes() -> [(topic: String, partition: Int32, bytes: Int)] {
+        logs.visibleTopics().flatMap { topic in
+            topic.partitions.enumerated().map { (topic.name, Int32($0.offset), $0.element.sizeInBytes) }
+        }
     }
 
     /// Serves clients until the surrounding task is cancelled, then stops accepting, closes

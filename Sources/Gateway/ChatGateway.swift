@@ -57,6 +57,7 @@ public final class ChatGateway: Sendable {
                 logger.warning("could not publish presence", metadata: ["user": "\(user)", "error": "\(error)"])
             }
         }
+        ChatMetrics.prepare()
         tokens = SessionTokens(secret: configuration.tokenSecret)
         let address = configuration.advertisedAddress ?? "http://\(configuration.host):\(configuration.port)"
         let inboxSettings = InboxService.Settings(nodeAddress: address)
@@ -126,6 +127,14 @@ public final class ChatGateway: Sendable {
             isReady
                 ? Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok")))
                 : ChatError.unavailable("starting: waiting for the log and the inbox partitions").response
+        }
+        if let metrics = configuration.metrics {
+            router.get("/metrics") { _, _ -> Response in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: await metrics.scrape()))
+                )
+            }
         }
         addUserRoutes(to: router)
         addGroupRoutes(to: router)

@@ -34,6 +34,9 @@ public struct GatewayConfiguration: Sendable {
     /// At most one typing notice per user and conversation per this window. Default: 1 s.
     public var typingThrottle: Duration = .seconds(1)
 
+    /// What `/metrics` serves; without it the path is not routed.
+    public var metrics: MetricsEndpoint?
+
     public init(dataDirectory: String, tokenSecret: Data) {
         self.dataDirectory = dataDirectory
         self.tokenSecret = tokenSecret

@@ -5,6 +5,9 @@ struct Chat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
         abstract: "A WhatsApp-style chat backend, event-sourced on Kafka.",
-        subcommands: [ServeCommand.self, GatewayCommand.self, WorkerCommand.self, BrokerCommand.self, TopicsCommand.self, GroupsCommand.self]
+        subcommands: [
+            ServeCommand.self, GatewayCommand.self, WorkerCommand.self, BrokerCommand.self,
+            TopicsCommand.self, GroupsCommand.self, ReplayCommand.self, VerifyCommand.self, AuditCommand.self,
+        ]
     )
 }

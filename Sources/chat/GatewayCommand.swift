@@ -25,13 +25,13 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger.make(label: "gateway", level: options.logLevel)
+        let registry = Telemetry.bootstrap()
         let catalog = try options.catalog()
         let kafkaConfiguration = try kafka.configuration()
         try await TopicProvisioner.ensure(catalog, kafka: kafkaConfiguration, logger: logger)
-        let gateway = try ChatGateway(
-            configuration: try http.configuration(data: DataLayout(root: data)), kafka: kafkaConfiguration, catalog: catalog,
-            logger: logger
-        )
+        var configuration = try http.configuration(data: DataLayout(root: data))
+        configuration.metrics = Telemetry.endpoint(registry, kafka: kafkaConfiguration, logger: logger)
+        let gateway = try ChatGateway(configuration: configuration, kafka: kafkaConfiguration, catalog: catalog, logger: logger)
         try await ServiceGroup(
             services: [RunService(name: "gateway") { try await gateway.run() }],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger

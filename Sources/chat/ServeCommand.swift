@@ -35,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger.make(label: "chat", level: options.logLevel)
+        let registry = Telemetry.bootstrap()
         let layout = DataLayout(root: data)
         let catalog = try options.catalog()
         var brokerConfiguration = BrokerConfiguration(dataDirectory: layout.broker)
@@ -45,9 +46,9 @@ struct ServeCommand: AsyncParsableCommand {
         )
         let writer = try EventWriter(kafka: kafkaConfiguration, catalog: catalog, logger: logger)
         let processor = ConversationProcessor(kafka: kafkaConfiguration, writer: writer, logger: logger)
-        let gateway = try ChatGateway(
-            configuration: try http.configuration(data: layout), kafka: kafkaConfiguration, catalog: catalog, logger: logger
-        )
+        var gatewayConfiguration = try http.configuration(data: layout)
+        gatewayConfiguration.metrics = Telemetry.endpoint(registry, kafka: kafkaConfiguration, broker: broker, logger: logger)
+        let gateway = try ChatGateway(configuration: gatewayConfiguration, kafka: kafkaConfiguration, catalog: catalog, logger: logger)
         let group = ServiceGroup(
             services: [
                 RunService(name: "broker") { try await broker.run() },
@@ -56,7 +57,13 @@ struct ServeCommand: AsyncParsableCommand {
                     try await TopicProvisioner.ensure(catalog, kafka: kafkaConfiguration, logger: logger)
                     try await withThrowingDiscardingTaskGroup { group in
                         group.addTask {
-                            try await processor.run()
+                            // However the processor ends, what it wrote is flushed first.
+                            do {
+                                try await processor.run()
+                            } catch {
+                                await writer.close()
+                                throw error
+                            }
                             await writer.close()
                         }
                         group.addTask { try await gateway.run() }

@@ -24,5 +24,7 @@ struct DataLayout {
 
     var broker: String { "\(root)/broker" }
     var gateway: String { "\(root)/gateway" }
+    /// The gateway's read models (see `ChatGateway`).
+    var readModels: String { "\(gateway)/gateway.sqlite" }
     var tokenSecret: String { "\(root)/token.secret" }
 }

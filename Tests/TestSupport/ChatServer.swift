@@ -12,6 +12,8 @@ public final class ChatServer: Sendable {
     public var http: HTTPClient { HTTPClient(host: "127.0.0.1", port: httpPort) }
     public var bootstrap: String { "127.0.0.1:\(kafkaPort)" }
     public var pid: Int32? { process.value?.pid }
+    /// What the running server has printed so far.
+    public var output: (stdout: String, stderr: String)? { process.value?.output }
 
     public static func start(extraArguments: [String] = []) async throws -> ChatServer {
         let server = ChatServer(directory: try TemporaryDirectory(prefix: "chat-e2e"), httpPort: try ChatBinary.freePort(), kafkaPort: try ChatBinary.freePort())

@@ -16,6 +16,7 @@ extension RequestHandler {
             if bytes >= max(1, Int(request.minBytes)) || hasError || remaining <= .zero || Task.isCancelled {
                 // Not waiting after all: fired signals are dropped from the partitions' lists.
                 signal.fire()
+                BrokerMetrics.fetched(bytes: bytes)
                 return response
             }
             await signal.wait(timeout: remaining)

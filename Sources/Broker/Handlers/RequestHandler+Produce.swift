@@ -1,5 +1,6 @@
 import Logging
 import KafkaProtocol
+import NIOCore
 
 extension RequestHandler {
     /// Where an appended batch must become durable before `acks=-1` is answered: the log, the
@@ -54,6 +55,7 @@ extension RequestHandler {
                 do {
                     switch try log.append(records, header: header, now: now) {
                     case .appended(let baseOffset), .duplicate(let baseOffset):
+                        BrokerMetrics.produced(records: header.recordCount, bytes: records.readableBytes)
                         durable.append(DurableWait(
                             log: log, offset: baseOffset + Int64(header.lastOffsetDelta) + 1, topic: topicIndex,
                             partition: partitions.count

@@ -109,6 +109,7 @@ extension ChatGateway {
         do {
             switch try ClientFrame.decode(text) {
             case .send(let id, let target, let body, let media):
+                ChatMetrics.received()
                 try await send(id: id, to: target, body: body, media: media, from: session)
             case .ack(let upTo):
                 let upTo = min(upTo, await session.highestSent)

@@ -27,12 +27,14 @@ actor ConnectionRegistry: DeliverySink {
 
     func add(_ session: DeviceSession) {
         sessions[session.user, default: [:]][session.id] = session
+        ChatMetrics.connected(connectionCount)
         presenceMayHaveChanged(session.user)
     }
 
     func remove(_ session: DeviceSession) {
         sessions[session.user]?[session.id] = nil
         if sessions[session.user]?.isEmpty == true { sessions[session.user] = nil }
+        ChatMetrics.connected(connectionCount)
         presenceMayHaveChanged(session.user)
     }
 

@@ -66,14 +66,16 @@ actor DeviceSession {
         if catchingUp {
             buffered += deliveries
         } else {
-            write(deliveries)
+            write(deliveries, live: true)
         }
     }
 
-    private func write(_ deliveries: [StoredDelivery]) {
+    private func write(_ deliveries: [StoredDelivery], live: Bool = false) {
         for delivery in deliveries where delivery.dseq > lastSent {
             lastSent = delivery.dseq
-            if let frame = ServerFrame.rendering(delivery, for: device) { send(frame) }
+            guard let frame = ServerFrame.rendering(delivery, for: device) else { continue }
+            send(frame)
+            if live, frame.type == "message", case .message(let message) = delivery.event { ChatMetrics.delivered(sentAt: message.ts) }
         }
     }
 

@@ -12,7 +12,12 @@ public final class ConversationProjection: @unchecked Sendable {
     /// Accessed only from the one task that applies batches (and from lookups made through
     /// `state(of:)`, which the owner serialises), hence the unchecked sendability.
     private var cache: [String: ConversationState] = [:]
-    private let encoder = JSONEncoder()
+    private let encoder = {
+        // Sorted keys: the same state is the same bytes, on every node and in every rebuild.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
     private let decoder = JSONDecoder()
 
     public init() {}

@@ -1,0 +1,62 @@
+import Foundation
+import Kafka
+import Logging
+import Prometheus
+import Synchronization
+
+/// What `/metrics` serves: a Prometheus registry (the one the process bootstrapped
+/// swift-metrics with) and the gauges sampled at scrape time rather than counted.
+public struct MetricsEndpoint: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let samplers: [@Sendable () async -> Void]
+
+    public init(registry: PrometheusCollectorRegistry, samplers: [@Sendable () async -> Void] = []) {
+        self.registry = registry
+        self.samplers = samplers
+    }
+
+    /// The Prometheus text after refreshing every sampled gauge.
+    func scrape() async -> String {
+        for sample in samplers { await sample() }
+        return registry.emitToString()
+    }
+
+    /// A sampler of the chat's consumer groups' lag per partition, at most once every few
+    /// seconds however often Prometheus scrapes (each sample asks the cluster).
+    public static func consumerLag(
+        groups: [String], kafka: KafkaConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
+    ) -> @Sendable () async -> Void {
+        let last = LockedInstant()
+        return {
+            guard last.claim(every: .seconds(5)) else { return }
+            do {
+                let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: kafka.bootstrapServers), logger: logger)
+                for group in groups {
+                    for lag in (try? await admin.lag(group: group)) ?? [] {
+                        registry.makeGauge(
+                            name: "chat_consumer_lag",
+                            labels: [("group", group), ("topic", lag.partition.topic), ("partition", String(lag.partition.partition))]
+                        ).set(Double(lag.lag))
+                    }
+                }
+                await admin.close()
+            } catch {
+                logger.warning("could not sample consumer lag", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// When a periodic job last ran.
+private final class LockedInstant: Sendable {
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    /// True (and the time recorded) when `interval` has passed since the last claim.
+    func claim(every interval: Duration) -> Bool {
+        last.withLock { last in
+            if let previous = last, ContinuousClock.now - previous < interval { return false }
+            last = .now
+            return true
+        }
+    }
+}
