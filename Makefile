@@ -7,14 +7,16 @@ DATA         ?= ./data
 BIN           = .build/$(CONFIG)/chat
 SUDO         := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENV          = .build/python-venv
+WEB_VENV      = .build/web-venv
 
 # Debian packages: librdkafka and the codecs the broker decompresses when compacting,
 # OpenSSL's libcrypto (hashes, tokens), SQLite for projections, kcat for tests and for
-# inspecting topics, Python for the client-compatibility suite.
+# inspecting topics, Python for the client-compatibility suite, Chromium and its WebDriver for
+# the web client's browser test, curl for streamed uploads in the media tests.
 PACKAGES = pkg-config librdkafka-dev kcat libssl-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev libsqlite3-dev \
-           python3 python3-venv
+           python3 python3-venv chromium chromium-driver curl
 
-.PHONY: all deps build run test test-swift test-python bench clean
+.PHONY: all deps build run test test-swift test-python test-web bench clean
 
 all: build
 
@@ -32,8 +34,8 @@ build: deps
 run: build
 	$(BIN) serve --data $(DATA)
 
-## Builds everything and runs every test: Swift suites, then the Python client suite.
-test: test-swift test-python
+## Builds everything and runs every test: Swift suites, the Python client suite, the web client in Chromium.
+test: test-swift test-python test-web
 
 test-swift: deps
 	$(SWIFT) build --build-tests
@@ -44,6 +46,14 @@ test-python: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r Tests/python/requirements.txt
 	CHAT_BINARY=.build/debug/chat $(VENV)/bin/python -m pytest -q Tests/python
+
+## The web client in two headless Chromium sessions against a real server; screenshots go to
+## .build/web-screenshots/.
+test-web: deps
+	$(SWIFT) build --product chat
+	@[ -x $(WEB_VENV)/bin/python ] || python3 -m venv $(WEB_VENV)
+	$(WEB_VENV)/bin/pip install -q -r Tests/web/requirements.txt
+	CHAT_BINARY=.build/debug/chat $(WEB_VENV)/bin/python -m pytest -q Tests/web
 
 ## Benchmarks (release build); figures go to docs/benchmarks.md.
 bench: deps

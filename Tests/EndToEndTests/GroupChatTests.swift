@@ -72,4 +72,43 @@ struct GroupChatTests {
         #expect(read["up_to"]?.int == 2)
         for device in devices + [outsiderDevice] { await device.close() }
     }
+
+    @Test func membersSeeTheGroupWithRolesAndCursorsOthersDoNot() async throws {
+        let server = try await SharedServer.get()
+        let owner = try await server.user(SharedServer.name("owner"))
+        let member = try await server.user(SharedServer.name("member"))
+        let outsider = try await server.user(SharedServer.name("outsider"))
+        let created = try await owner.http("POST", "/v1/groups", ["name": "book club", "members": [member.username]])
+        let group = try #require(created.json?["group_id"]?.string)
+        let sender = try await owner.connect()
+        let reader = try await member.connect()
+        try await sender.send(id: "b1", toGroup: group, body: "chapter one")
+        let message = try await reader.next(type: "message")
+        try await reader.ack(try #require(message["dseq"]?.int))
+        _ = try await sender.next(type: "receipt")
+
+        let seen = try await member.http("GET", "/v1/groups/\(group)")
+        #expect(seen.status == 200)
+        #expect(seen.json?["name"]?.string == "book club")
+        let members = seen.json?["members"]?.array ?? []
+        #expect(members.compactMap { $0["user_id"]?.string } == [owner.id, member.id].sorted())
+        let byId = Dictionary(uniqueKeysWithValues: members.map { ($0["user_id"]?.string ?? "", $0) })
+        #expect(byId[owner.id]?["role"]?.string == "admin")
+        #expect(byId[owner.id]?["username"]?.string == owner.username)
+        #expect(byId[member.id]?["role"]?.string == "member")
+        #expect(byId[member.id]?["delivered"]?.int == 1)
+        #expect(byId[member.id]?["read"]?.int == 0)
+
+        #expect(try await outsider.http("GET", "/v1/groups/\(group)").status == 403)
+        let missing = try await outsider.http("GET", "/v1/groups/gnothing")
+        #expect(missing.status == 404)
+        #expect(missing.json?["error"]?["code"]?.string == "not_found")
+
+        // A new group is at the top of its creator's list before anyone writes in it.
+        let newer = try await owner.http("POST", "/v1/groups", ["name": "newer", "members": [member.id]])
+        let list = try await owner.http("GET", "/v1/conversations")
+        #expect(list.json?[0]?["conv"]?.string == newer.json?["group_id"]?.string)
+        await sender.close()
+        await reader.close()
+    }
 }

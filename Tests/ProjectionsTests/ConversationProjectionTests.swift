@@ -177,15 +177,16 @@ import Testing
         try queryFixture()
         let direct = Identifiers.directConversation("alice", "bob")
         let summaries = try store.read { db in try ConversationQueries.conversations(of: "alice", in: db) }
+        // g2 has no message yet: its creation (ts 300) is its latest activity.
         #expect(summaries == [
+            ConversationQueries.Summary(
+                id: "g2", kind: "group", name: "Two", lastSeq: 0, lastTs: 0, read: 0, unread: 0, members: ["alice", "dave"]
+            ),
             ConversationQueries.Summary(
                 id: "g1", kind: "group", name: "One", lastSeq: 2, lastTs: 210, read: 0, unread: 2, members: ["alice", "bob", "carol"]
             ),
             ConversationQueries.Summary(
                 id: direct, kind: "direct", name: nil, lastSeq: 2, lastTs: 110, read: 1, unread: 1, members: ["alice", "bob"]
-            ),
-            ConversationQueries.Summary(
-                id: "g2", kind: "group", name: "Two", lastSeq: 0, lastTs: 0, read: 0, unread: 0, members: ["alice", "dave"]
             ),
         ])
         // Reading moves the count; a new message from alice herself moves her cursor and the order.

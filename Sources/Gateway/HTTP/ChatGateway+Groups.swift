@@ -1,4 +1,5 @@
 import Consumers
+import GRDB
 import Hummingbird
 import Kafka
 import Producers
@@ -14,6 +15,22 @@ extension ChatGateway {
         var groupId: String
         var name: String
         var members: [String]
+    }
+
+    /// A group as its members see it: who is in it, and how far each has received and read
+    /// (what a client needs for group ticks, and a new device for its old messages).
+    struct GroupDetails: Encodable {
+        struct Member: Encodable {
+            var userId: String
+            var username: String?
+            var role: String
+            var delivered: Int64
+            var read: Int64
+        }
+
+        var groupId: String
+        var name: String
+        var members: [Member]
     }
 
     struct MemberChange: Decodable {
@@ -37,6 +54,21 @@ extension ChatGateway {
                 }
             }
             throw ChatError.unavailable("the group was not created")
+        }
+        router.get("/v1/groups/:group") { [self] request, context -> Response in
+            let caller = try identity(request)
+            let group = context.parameters.get("group") ?? ""
+            let found = try await conversations.database.writer.read { db -> (String, [ConversationQueries.Member])? in
+                guard let name = try ConversationQueries.groupName(group, in: db) else { return nil }
+                return (name, try ConversationQueries.members(of: group, in: db))
+            }
+            guard let (name, members) = found else { throw ChatError.notFound("no group \(group)") }
+            guard members.contains(where: { $0.user == caller.u }) else { throw ChatError.forbidden("only members see a group") }
+            return try JSONBody.response(.ok, GroupDetails(groupId: group, name: name, members: members.map {
+                GroupDetails.Member(
+                    userId: $0.user, username: accounts.account($0.user)?.username, role: $0.role, delivered: $0.delivered, read: $0.read
+                )
+            }))
         }
         router.post("/v1/groups/:group/members") { [self] request, context -> Response in
             let caller = try identity(request)

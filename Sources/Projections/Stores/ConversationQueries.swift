@@ -54,11 +54,17 @@ public enum ConversationQueries {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM members WHERE conv = ? AND user = ?", arguments: [conv, user]) ?? false
     }
 
+    /// The name of group `id`; nil if there is no such group.
+    public static func groupName(_ id: String, in db: Database) throws -> String? {
+        try Row.fetchOne(db, sql: "SELECT name FROM conversations WHERE id = ? AND kind = 'group'", arguments: [id])?["name"]
+    }
+
     public static func exists(_ conv: String, in db: Database) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT 1 FROM conversations WHERE id = ?", arguments: [conv]) ?? false
     }
 
-    /// The conversations of `user`, most recent message first.
+    /// The conversations of `user`, most recent first: by their last message, or by their
+    /// creation while they have none (a new group belongs at the top, not the bottom).
     public static func conversations(of user: String, in db: Database) throws -> [Summary] {
         let rows = try Row.fetchAll(
             db,
@@ -67,7 +73,7 @@ public enum ConversationQueries {
                     (SELECT COUNT(*) FROM messages x WHERE x.conv = c.id AND x.seq > m.read AND x.sender != m.user) AS unread
                 FROM members m JOIN conversations c ON c.id = m.conv
                 WHERE m.user = ?
-                ORDER BY c.last_ts DESC, c.id
+                ORDER BY MAX(c.last_ts, c.created_at) DESC, c.id
                 """,
             arguments: [user]
         )
