@@ -5,6 +5,6 @@ struct Chat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat",
         abstract: "A WhatsApp-style chat backend, event-sourced on Kafka.",
-        subcommands: [ServeCommand.self, GatewayCommand.self, WorkerCommand.self, BrokerCommand.self, GroupsCommand.self]
+        subcommands: [ServeCommand.self, GatewayCommand.self, WorkerCommand.self, BrokerCommand.self, GroupsCommand.self, ClientCommand.self]
     )
 }
