@@ -6,7 +6,7 @@ struct Chat: AsyncParsableCommand {
         commandName: "chat",
         abstract: "A WhatsApp-style chat backend, event-sourced on Kafka.",
         subcommands: [
-            ServeCommand.self, GatewayCommand.self, WorkerCommand.self, BrokerCommand.self,
+            ServeCommand.self, GatewayCommand.self, WorkerCommand.self, BrokerCommand.self, ClientCommand.self,
             TopicsCommand.self, GroupsCommand.self, ReplayCommand.self, VerifyCommand.self, AuditCommand.self,
         ]
     )
