@@ -29,6 +29,16 @@ struct ChatBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let server = try await ChatServer.start()
+        do {
+            try await measure(server)
+        } catch {
+            // What the server said is the first thing to read when a run fails.
+            FileHandle.standardError.write(Data("server log (tail):\n\(server.output?.stderr.suffix(6000) ?? "")\n".utf8))
+            throw error
+        }
+    }
+
+    private func measure(_ server: ChatServer) async throws {
         guard let pid = server.pid else { return }
         var senders: [TestUser] = []
         var receivers: [TestUser] = []

@@ -28,6 +28,9 @@ public final class ConversationProcessor: Sendable {
     private let settings: Settings
     private let logger: Logger
 
+    /// Fewer records than this in a batch: the consumer has caught up with the log.
+    public static let caughtUpBatch = 64
+
     public init(kafka: KafkaConfiguration, writer: EventWriter, settings: Settings = Settings(), logger: Logger) {
         self.kafka = kafka
         self.writer = writer
@@ -90,7 +93,8 @@ public final class ConversationProcessor: Sendable {
                 for kafkaRecord in batch {
                     let partition = kafkaRecord.partition
                     var states: PartitionStates
-                    if let current = owned.withLock({ $0[partition] }) {
+                    // Taken out while in use, so applying a record does not copy every state.
+                    if let current = owned.withLock({ $0.removeValue(forKey: partition) }) {
                         states = current
                     } else {
                         states = try await rebuild(kafkaRecord.topicPartition, before: kafkaRecord.offset)
@@ -104,7 +108,11 @@ public final class ConversationProcessor: Sendable {
                     owned.withLock { $0[partition] = states }
                     processed[kafkaRecord.topicPartition] = kafkaRecord.offset + 1
                 }
-                if pending.count >= settings.commitEvery || ContinuousClock.now - lastCommit >= settings.commitInterval {
+                // A short batch means the partitions are caught up: commit now rather than at the
+                // next record, which may be a long time away (lag would show work not done).
+                if pending.count >= settings.commitEvery || ContinuousClock.now - lastCommit >= settings.commitInterval
+                    || batch.count < Self.caughtUpBatch
+                {
                     try await commit()
                 }
             }

@@ -93,8 +93,9 @@ public final class InboxService: Sendable {
                 }
                 if !stored.isEmpty { await sink.deliver(stored) }
                 for record in batch { uncommitted[record.topicPartition] = record.offset + 1 }
-                if ContinuousClock.now - lastCommit > .seconds(1) {
-                    // Positions live in the database; the commit only shows the group's lag.
+                if ContinuousClock.now - lastCommit > .seconds(1) || batch.count < ConversationProcessor.caughtUpBatch {
+                    // Positions live in the database; the commit only shows the group's lag
+                    // (so it is also made once caught up, or the lag would show work done).
                     try? await consumer.commit(uncommitted)
                     uncommitted = [:]
                     lastCommit = .now

@@ -20,7 +20,7 @@ final class GatewayDirectory: Sendable {
     private let logger: Logger
 
     init(kafka: KafkaConfiguration, group: String, topic: String, logger: Logger) throws {
-        admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: kafka.bootstrapServers), logger: logger)
+        admin = try KafkaAdmin(configuration: kafka, logger: logger)
         self.group = group
         self.topic = topic
         self.logger = logger

@@ -5,7 +5,7 @@ import Logging
 /// configs; existing topics are left as they are.
 public enum TopicProvisioner {
     public static func ensure(_ catalog: TopicCatalog, kafka: KafkaConfiguration, logger: Logger) async throws {
-        let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: kafka.bootstrapServers), logger: logger)
+        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
         do {
             let existing = Set(try await admin.topics().map(\.name))
             let missing = catalog.topics.filter { !existing.contains($0.name) }

@@ -37,8 +37,8 @@ struct HTTPOptions: ParsableArguments {
     @Option(help: "The largest media upload, in bytes.")
     var mediaLimit: Int64 = 16 << 20
 
-    @Option(help: "Where uploaded media are stored (default: DATA/gateway/media). Gateways of one deployment share one, e.g. on a network file system.")
-    var mediaDirectory = Environment.value("CHAT_MEDIA_DIRECTORY")
+    @Option(help: "Where uploaded media are stored (default: CHAT_MEDIA_DIRECTORY, else DATA/gateway/media). Gateways of one deployment share one, e.g. on a network file system.")
+    var mediaDirectory: String?
 
     @Option(help: "Seconds without any frame from a client before its session is closed and, if it was the user's last, the user goes offline.")
     var presenceTimeout = 60.0
@@ -60,7 +60,7 @@ struct HTTPOptions: ParsableArguments {
         configuration.presenceTimeout = .milliseconds(Int64(presenceTimeout * 1000))
         configuration.webDirectory = webRoot
         configuration.maxMediaBytes = mediaLimit
-        configuration.mediaDirectory = mediaDirectory
+        configuration.mediaDirectory = mediaDirectory ?? Environment.value("CHAT_MEDIA_DIRECTORY")
         return configuration
     }
 }

@@ -30,7 +30,7 @@ public struct MetricsEndpoint: Sendable {
         return {
             guard last.claim(every: .seconds(5)) else { return }
             do {
-                let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: kafka.bootstrapServers), logger: logger)
+                let admin = try KafkaAdmin(configuration: kafka, logger: logger)
                 for group in groups {
                     for lag in (try? await admin.lag(group: group)) ?? [] {
                         registry.makeGauge(
