@@ -60,6 +60,8 @@ bench: deps
 	$(SWIFT) build -c release --product chat
 	$(SWIFT) build -c release --product chat-bench
 	.build/release/chat-bench kafka
+	.build/release/chat-bench chat
+	.build/release/chat-bench replay
 
 clean:
 	rm -rf .build

@@ -7,6 +7,6 @@ struct ChatBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chat-bench",
         abstract: "Measure the broker and the chat system; prints Markdown rows for docs/benchmarks.md.",
-        subcommands: [KafkaBenchmark.self, ChatBenchmark.self]
+        subcommands: [KafkaBenchmark.self, ChatBenchmark.self, ReplayBenchmark.self]
     )
 }

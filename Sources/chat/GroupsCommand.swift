@@ -20,17 +20,12 @@ struct GroupsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger.make(label: "groups", level: .error)
-        let admin = try kafka.admin(logger: logger)
-        do {
+        try await kafka.withAdmin(logger: logger) { admin in
             if let group {
                 try await describe(group, admin)
             } else {
                 try await list(admin)
             }
-            await admin.close()
-        } catch {
-            await admin.close()
-            throw error
         }
     }
 

@@ -31,14 +31,7 @@ struct TopicsCommand: AsyncParsableCommand {
         if create {
             try await TopicProvisioner.ensure(try TopicCatalog.locate(explicit: topics), kafka: try kafka.configuration(), logger: logger)
         }
-        let admin = try kafka.admin(logger: logger)
-        do {
-            try await list(admin)
-            await admin.close()
-        } catch {
-            await admin.close()
-            throw error
-        }
+        try await kafka.withAdmin(logger: logger) { try await list($0) }
     }
 
     private func list(_ admin: KafkaAdmin) async throws {

@@ -1,5 +1,6 @@
 import KafkaProtocol
 import Testing
+import TestSupport
 
 /// CRC-32C, checked against published vectors and a bit-by-bit reference. Both public entry
 /// points are covered: `checksum` (hardware where the CPU has it) and `softwareChecksum`.

@@ -1,6 +1,7 @@
 import KafkaProtocol
 import NIOCore
 import Testing
+import TestSupport
 
 /// Hostile input: seeded random and mutated bytes must only ever produce a value or a
 /// KafkaCodecError (typed throws guarantee the error type; these tests guard against traps,

@@ -67,33 +67,6 @@ func referenceCRC32C(_ bytes: some Sequence<UInt8>) -> UInt32 {
     return ~crc
 }
 
-/// SplitMix64: a tiny, seeded, deterministic generator, so a failing random input can be
-/// reproduced from its seed (SystemRandomNumberGenerator could not).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// `count` random bytes, eight per step.
-    mutating func bytes(count: Int) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(count + 7)
-        while bytes.count < count {
-            withUnsafeBytes(of: next()) { bytes.append(contentsOf: $0) }
-        }
-        bytes.removeLast(bytes.count - count)
-        return bytes
-    }
-}
-
 /// Encoding `value` at `version` gives exactly the concatenated `parts`, and decoding those
 /// bytes gives `value` back, consuming every byte. (Parts are variadic rather than joined with
 /// `+`, which keeps long golden literals cheap to type-check.)

@@ -1,5 +1,6 @@
 @testable import Projections
 import Testing
+import TestSupport
 
 @Suite struct ConversationFoldTests {
     let direct = Identifiers.directConversation("alice", "bob")

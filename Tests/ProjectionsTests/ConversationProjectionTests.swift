@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import Projections
 import Testing
+import TestSupport
 
 @Suite struct ConversationProjectionTests {
     let store: TestDatabase

@@ -1,25 +1,7 @@
 import Foundation
 import GRDB
+import TestSupport
 @testable import Projections
-
-/// A fresh, uniquely named directory under the system's temporary directory, removed with
-/// everything in it when the last reference goes.
-final class TemporaryDirectory: Sendable {
-    let path: String
-
-    init(prefix: String = "projections-test") throws {
-        let base = FileManager.default.temporaryDirectory.path
-        path = "\(base)/\(prefix)-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(atPath: path)
-    }
-
-    /// The path of `name` inside the directory.
-    func child(_ name: String) -> String { "\(path)/\(name)" }
-}
 
 /// A `ChatDatabase` in its own temporary directory; the directory lives as long as this does.
 struct TestDatabase: Sendable {
@@ -152,17 +134,3 @@ extension ConversationDecision {
     }
 }
 
-/// SplitMix64: a tiny, seeded, reproducible generator for property-style tests.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -170,8 +170,11 @@ public final class TestDevice: Sendable {
             }
             if let found { return found }
             guard ContinuousClock.now < deadline else {
+                let unmatched = received.value
+                let types = Dictionary(grouping: unmatched, by: { $0["type"]?.string ?? "?" }).map { "\($0.key)×\($0.value.count)" }
+                let notable = unmatched.filter { $0["type"]?.string != "receipt" }.prefix(5)
                 throw ChildProcess.Failure(
-                    description: "\(user.username)/\(device): no matching frame within \(timeout); unmatched: \(received.value.prefix(5))"
+                    description: "\(user.username)/\(device): no matching frame within \(timeout); unmatched: \(types.sorted()), e.g. \(notable.isEmpty ? Array(unmatched.prefix(3)) : Array(notable))"
                 )
             }
             try await Task.sleep(for: .milliseconds(5))

@@ -49,7 +49,7 @@ public enum AuditTrail {
         case .read(let read): (read.user, "\(read.user) read up to seq \(read.upTo)")
         }
         return AuditEntry(
-            position: record.position, ts: timestamp(of: event), type: record.type, actor: actor, conversation: event.conversation,
+            position: record.position, ts: event.ts, type: record.type, actor: actor, conversation: event.conversation,
             action: action, outcome: decisions.compactMap(outcome).joined(separator: "; "), body: record.value
         )
     }
@@ -98,17 +98,6 @@ public enum AuditTrail {
             "\(status.rawValue) cursor at \(upTo)" + (notify.isEmpty ? "" : ", receipt to \(notify.joined(separator: ", "))")
         case .rejected(let rejection): "rejected, \(rejection.code.rawValue): \(rejection.message)"
         case .unchanged: nil
-        }
-    }
-
-    private static func timestamp(of event: ConversationEvent) -> Int64 {
-        switch event {
-        case .groupCreated(let event): event.ts
-        case .memberAdded(let event): event.ts
-        case .memberRemoved(let event): event.ts
-        case .messageSent(let event): event.ts
-        case .delivered(let event): event.ts
-        case .read(let event): event.ts
         }
     }
 

@@ -151,4 +151,16 @@ public enum ConversationEvent: Sendable, Equatable {
         case .read(let event): event.conv
         }
     }
+
+    /// When the gateway appended it.
+    public var ts: Int64 {
+        switch self {
+        case .groupCreated(let event): event.ts
+        case .memberAdded(let event): event.ts
+        case .memberRemoved(let event): event.ts
+        case .messageSent(let event): event.ts
+        case .delivered(let event): event.ts
+        case .read(let event): event.ts
+        }
+    }
 }

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import Kafka
+import Logging
+import TestSupport
+
+/// `chat-bench replay`: how fast `chat replay` rebuilds every projection. A `chat serve` is
+/// loaded with direct messages written straight to `chat.conversations` (as gateways write
+/// them); once its processor has fanned them out to `chat.inbox`, `chat replay` rebuilds the
+/// conversations, media and delivery-queue projections from offset 0.
+struct ReplayBenchmark: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "replay", abstract: "Benchmark chat replay.")
+
+    @Option(help: "Messages written to chat.conversations.")
+    var messages = 200_000
+
+    @Option(help: "Users; messages go between random pairs of them.")
+    var users = 200
+
+    func run() async throws {
+        let server = try await ChatServer.start()
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let producer = try KafkaProducer(configuration: KafkaConfiguration(bootstrapServers: server.bootstrap), logger: logger)
+        var generator = SystemRandomNumberGenerator()
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for start in stride(from: 0, to: messages, by: 10_000) {
+            let records = (start..<min(start + 10_000, messages)).map { index -> KafkaOutgoingRecord in
+                let from = Int.random(in: 0..<users, using: &generator)
+                let to = (from + Int.random(in: 1..<users, using: &generator)) % users
+                let (low, high) = (min(from, to), max(from, to))
+                let conv = "d-u\(low)-u\(high)"
+                let body = #"{"body":"message \#(index)","client_id":"c\#(index)","conv":"\#(conv)","device":"bench","from":"u\#(from)","peer":"u\#(to)","ts":\#(now + Int64(index))}"#
+                return KafkaOutgoingRecord(
+                    topic: "chat.conversations", key: Data(conv.utf8), value: Data(body.utf8),
+                    headers: [KafkaHeader(key: "type", value: Data("MessageSent".utf8)), KafkaHeader(key: "v", value: Data("1".utf8))]
+                )
+            }
+            _ = try await producer.send(records)
+        }
+        await producer.close()
+        try await waitUntilCaughtUp(server, logger: logger)
+
+        let into = server.directory.child("replayed.sqlite")
+        let started = ContinuousClock.now
+        let output = try await ChildProcess.run(
+            try ChatBinary.path, ["replay", "--data", server.directory.child("data"), "--kafka", server.bootstrap, "--into", into],
+            timeout: .seconds(900)
+        )
+        let elapsed = ContinuousClock.now - started
+        let replayed = output.stdout.firstMatch(of: /replayed (\d+) events/).flatMap { Int($0.1) } ?? 0
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("| scenario | events | seconds | events/s |")
+        print("| --- | ---: | ---: | ---: |")
+        print("| chat replay: \(messages) messages, their \(replayed - messages) inbox records, every projection | \(replayed) | \(String(format: "%.1f", seconds)) | \(Int(Double(replayed) / seconds)) |")
+        try await server.stop()
+    }
+
+    /// Waits until the processor and the gateway have applied everything written.
+    private func waitUntilCaughtUp(_ server: ChatServer, logger: Logger) async throws {
+        let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: server.bootstrap), logger: logger)
+        let deadline = ContinuousClock.now + .seconds(900)
+        while ContinuousClock.now < deadline {
+            let processor = try await admin.lag(group: "chat-processor").reduce(0) { $0 + $1.lag }
+            let gateways = try await admin.lag(group: "chat-gateways").reduce(0) { $0 + $1.lag }
+            if processor == 0 && gateways == 0 { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        await admin.close()
+    }
+}
