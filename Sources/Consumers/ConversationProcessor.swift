@@ -28,9 +28,6 @@ public final class ConversationProcessor: Sendable {
     private let settings: Settings
     private let logger: Logger
 
-    /// Fewer records than this in a batch: the consumer has caught up with the log.
-    public static let caughtUpBatch = 64
-
     public init(kafka: KafkaConfiguration, writer: EventWriter, settings: Settings = Settings(), logger: Logger) {
         self.kafka = kafka
         self.writer = writer
@@ -89,7 +86,7 @@ public final class ConversationProcessor: Sendable {
         }
 
         do {
-            for try await batch in consumer.batches {
+            for try await batch in consumer.batchesWithIdleTicks {
                 for kafkaRecord in batch {
                     let partition = kafkaRecord.partition
                     var states: PartitionStates
@@ -108,11 +105,11 @@ public final class ConversationProcessor: Sendable {
                     owned.withLock { $0[partition] = states }
                     processed[kafkaRecord.topicPartition] = kafkaRecord.offset + 1
                 }
-                // A short batch means the partitions are caught up: commit now rather than at the
-                // next record, which may be a long time away (lag would show work not done).
-                if pending.count >= settings.commitEvery || ContinuousClock.now - lastCommit >= settings.commitInterval
-                    || batch.count < Self.caughtUpBatch
-                {
+                // An idle tick (an empty batch) commits too: the next record may be a long time
+                // away, and until then the group's lag would show work as not done.
+                let due = pending.count >= settings.commitEvery || ContinuousClock.now - lastCommit >= settings.commitInterval
+                    || batch.isEmpty
+                if due && !processed.isEmpty {
                     try await commit()
                 }
             }

@@ -81,21 +81,23 @@ public final class InboxService: Sendable {
         var uncommitted: [TopicPartition: Int64] = [:]
         var lastCommit = ContinuousClock.now
         do {
-            for try await batch in consumer.batches {
-                let records = batch.compactMap(EventRecord.init)
-                let now = Int64(Date().timeIntervalSince1970 * 1000)
-                let stored = try await database.writer.write { db in
-                    let stored = try DeliveryStore.apply(records, now: now, in: db)
-                    for (partition, last) in Dictionary(grouping: batch, by: \.partition).mapValues({ $0.map(\.offset).max()! }) {
-                        try AppliedOffsets.store(db, projection: DeliveryStore.projection, topic: topic, partition: partition, next: last + 1)
+            for try await batch in consumer.batchesWithIdleTicks {
+                if !batch.isEmpty {
+                    let records = batch.compactMap(EventRecord.init)
+                    let now = Int64(Date().timeIntervalSince1970 * 1000)
+                    let stored = try await database.writer.write { db in
+                        let stored = try DeliveryStore.apply(records, now: now, in: db)
+                        for (partition, last) in Dictionary(grouping: batch, by: \.partition).mapValues({ $0.map(\.offset).max()! }) {
+                            try AppliedOffsets.store(db, projection: DeliveryStore.projection, topic: topic, partition: partition, next: last + 1)
+                        }
+                        return stored
                     }
-                    return stored
+                    if !stored.isEmpty { await sink.deliver(stored) }
                 }
-                if !stored.isEmpty { await sink.deliver(stored) }
                 for record in batch { uncommitted[record.topicPartition] = record.offset + 1 }
-                if ContinuousClock.now - lastCommit > .seconds(1) || batch.count < ConversationProcessor.caughtUpBatch {
+                if !uncommitted.isEmpty && (ContinuousClock.now - lastCommit > .seconds(1) || batch.isEmpty) {
                     // Positions live in the database; the commit only shows the group's lag
-                    // (so it is also made once caught up, or the lag would show work done).
+                    // (so it is also made when the log goes quiet, or lag would show work done).
                     try? await consumer.commit(uncommitted)
                     uncommitted = [:]
                     lastCommit = .now

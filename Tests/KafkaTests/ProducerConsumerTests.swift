@@ -106,12 +106,24 @@ struct ProducerConsumerTests {
         _ = try await producer.send((0..<10).map { KafkaOutgoingRecord(topic: "tail", key: nil, value: "old-\($0)".data) })
         let consumer = try environment.consumer()
         try consumer.assign([TopicPartition(topic: "tail", partition: 0): KafkaOffset.end])
-        let reader = Task { try await collect(consumer, count: 3) }
-        try await Task.sleep(for: .milliseconds(500))
-        _ = try await producer.send((0..<3).map { KafkaOutgoingRecord(topic: "tail", key: nil, value: "new-\($0)".data) })
-        let records = try await reader.value
-        #expect(records.map { $0.value!.text } == ["new-0", "new-1", "new-2"])
-        #expect(records.map(\.offset) == [10, 11, 12])
+        // Where "the end" is gets looked up asynchronously, so records written at once may fall
+        // before it: new records keep coming until three have been read.
+        let writer = Task {
+            var index = 0
+            while !Task.isCancelled {
+                _ = try? await producer.send(KafkaOutgoingRecord(topic: "tail", key: nil, value: "new-\(index)".data))
+                index += 1
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        let records = try await collect(consumer, count: 3)
+        writer.cancel()
+        _ = await writer.value
+        #expect(records.allSatisfy { $0.value?.text.hasPrefix("new-") == true }, "an old record was read")
+        let first = try #require(records.first?.offset)
+        #expect(first >= 10)
+        #expect(records.map(\.offset) == [first, first + 1, first + 2])
+        #expect(records.map { $0.value!.text } == (0..<3).map { "new-\(Int(first) - 10 + $0)" })
         await consumer.close()
         await producer.close()
         try await environment.broker.stop()

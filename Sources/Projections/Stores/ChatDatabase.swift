@@ -119,7 +119,7 @@ public enum AppliedOffsets {
     }
 
     public static func store(_ db: Database, projection: String, topic: String, partition: Int32, next: Int64) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO applied_offsets (projection, topic, partition, next_offset) VALUES (?, ?, ?, ?)
                 ON CONFLICT (projection, topic, partition) DO UPDATE SET next_offset = excluded.next_offset
@@ -129,9 +129,17 @@ public enum AppliedOffsets {
     }
 
     public static func forget(_ db: Database, projection: String, topic: String, partition: Int32) throws {
-        try db.execute(
+        try db.run(
             sql: "DELETE FROM applied_offsets WHERE projection = ? AND topic = ? AND partition = ?",
             arguments: [projection, topic, partition]
         )
+    }
+}
+
+extension Database {
+    /// Executes `sql` through the connection's statement cache. Projections run the same few
+    /// statements for every record; compiling each one again was a large share of their cost.
+    func run(sql: String, arguments: StatementArguments) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
     }
 }

@@ -43,7 +43,7 @@ public final class ConversationProjection: @unchecked Sendable {
         }
         for conv in touched {
             guard let state = cache[conv] else { continue }
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT INTO conversations (id, kind, name, last_seq, last_ts, created_at, state) VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, last_seq = excluded.last_seq,
@@ -96,10 +96,10 @@ public final class ConversationProjection: @unchecked Sendable {
                 try upsertMember(conv: state.id, user: user, role: .member, delivered: state.lastSeq, read: state.lastSeq, in: db)
             case .memberRemoved(let user, _):
                 guard let state else { continue }
-                try db.execute(sql: "DELETE FROM members WHERE conv = ? AND user = ?", arguments: [state.id, user])
+                try db.run(sql: "DELETE FROM members WHERE conv = ? AND user = ?", arguments: [state.id, user])
                 // A removal can promote a new admin.
                 for (member, role) in state.members where role == .admin {
-                    try db.execute(sql: "UPDATE members SET role = 'admin' WHERE conv = ? AND user = ?", arguments: [state.id, member])
+                    try db.run(sql: "UPDATE members SET role = 'admin' WHERE conv = ? AND user = ?", arguments: [state.id, member])
                 }
             case .messageAccepted(let message):
                 guard let state else { continue }
@@ -108,7 +108,7 @@ public final class ConversationProjection: @unchecked Sendable {
                         try upsertMember(conv: state.id, user: user, role: .member, delivered: 0, read: 0, in: db)
                     }
                 }
-                try db.execute(
+                try db.run(
                     sql: """
                         INSERT OR REPLACE INTO messages (conv, seq, msg_id, sender, client_id, body, media, ts)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -118,19 +118,19 @@ public final class ConversationProjection: @unchecked Sendable {
                         message.media.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }, message.ts,
                     ]
                 )
-                try db.execute(
+                try db.run(
                     sql: "UPDATE members SET delivered = MAX(delivered, ?), read = MAX(read, ?) WHERE conv = ? AND user = ?",
                     arguments: [message.seq, message.seq, message.conv, message.from]
                 )
                 for media in message.media ?? [] {
-                    try db.execute(
+                    try db.run(
                         sql: "INSERT OR IGNORE INTO message_media (media_id, conv, seq) VALUES (?, ?, ?)",
                         arguments: [media, message.conv, message.seq]
                     )
                 }
             case .cursorAdvanced(let conv, let user, let status, let upTo, _, _):
                 let column = status == .read ? "read" : "delivered"
-                try db.execute(
+                try db.run(
                     sql: "UPDATE members SET \(column) = MAX(\(column), ?) WHERE conv = ? AND user = ?",
                     arguments: [upTo, conv, user]
                 )
@@ -143,7 +143,7 @@ public final class ConversationProjection: @unchecked Sendable {
     private func upsertMember(
         conv: String, user: String, role: ConversationState.Role, delivered: Int64, read: Int64, in db: Database
     ) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO members (conv, user, role, delivered, read) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (conv, user) DO UPDATE SET role = excluded.role

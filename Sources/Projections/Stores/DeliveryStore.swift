@@ -30,7 +30,7 @@ public enum DeliveryStore {
                 seq = message.seq
                 sender = message.from
             }
-            try db.execute(
+            try db.run(
                 sql: """
                     INSERT OR IGNORE INTO deliveries (partition, dseq, user, origin, type, payload, conv, seq, sender, stored_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -72,7 +72,7 @@ public enum DeliveryStore {
 
     /// Moves a device's cursor forward (never back).
     public static func advance(user: String, device: String, to acked: Int64, in db: Database) throws {
-        try db.execute(
+        try db.run(
             sql: """
                 INSERT INTO device_cursors (user, device, acked) VALUES (?, ?, ?)
                 ON CONFLICT (user, device) DO UPDATE SET acked = MAX(acked, excluded.acked)
@@ -100,7 +100,7 @@ public enum DeliveryStore {
     /// `keepAcked` ms (they still guard against a repeated origin until then), and rows older
     /// than `keepAll` ms whatever their state (the inbox's own retention).
     public static func prune(now: Int64, keepAcked: Int64, keepAll: Int64, in db: Database) throws -> Int {
-        try db.execute(
+        try db.run(
             sql: """
                 DELETE FROM deliveries WHERE stored_at < ? OR (stored_at < ? AND dseq <= (
                     SELECT MIN(acked) FROM device_cursors WHERE device_cursors.user = deliveries.user))

@@ -16,11 +16,11 @@ public enum MediaProjection {
     public static func apply(_ records: [EventRecord], in db: Database) throws {
         for record in records {
             guard let upload = try? EventCoding.decode(MediaUploaded.self, from: record) else { continue }
-            try db.execute(
+            try db.run(
                 sql: "INSERT OR IGNORE INTO media (id, size, content_type, uploaded_at) VALUES (?, ?, ?, ?)",
                 arguments: [upload.mediaId, upload.size, upload.contentType, upload.ts]
             )
-            try db.execute(
+            try db.run(
                 sql: "INSERT OR IGNORE INTO media_uploaders (media_id, user) VALUES (?, ?)",
                 arguments: [upload.mediaId, upload.uploader]
             )
