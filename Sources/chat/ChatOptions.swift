@@ -6,10 +6,10 @@ import Producers
 
 /// Options shared by the commands that run chat services.
 struct ChatOptions: ParsableArguments {
-    @Option(help: "The topic definitions (default: kafka/topics.json, found from the working directory or the binary).")
+    @Option(help: "The topic definitions (env CHAT_TOPICS; default: kafka/topics.json, found from the working directory or the binary).")
     var topics: String?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    @Option(help: "Log level (env CHAT_LOG_LEVEL).")
     var logLevel: Logger.Level = Environment.value("CHAT_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
 
     func catalog() throws -> TopicCatalog {
@@ -19,7 +19,7 @@ struct ChatOptions: ParsableArguments {
 
 /// Options of the HTTP and WebSocket server.
 struct HTTPOptions: ParsableArguments {
-    @Option(help: "Address of the HTTP and WebSocket server, HOST:PORT.")
+    @Option(help: "Address of the HTTP and WebSocket server, HOST:PORT (env CHAT_HTTP).")
     var http = Environment.value("CHAT_HTTP") ?? "127.0.0.1:8080"
 
     @Option(help: "The URL clients use for this node, e.g. http://10.0.0.5:8080 (default: from --http).")

@@ -16,7 +16,7 @@ struct GatewayCommand: AsyncParsableCommand {
         abstract: "Run a gateway node: HTTP, WebSocket sessions and delivery for its share of users."
     )
 
-    @Option(help: "Directory for this node's read models (one per node).")
+    @Option(help: "Directory for this node's read models, one per node (env CHAT_DATA).")
     var data = Environment.value("CHAT_DATA") ?? "./data"
 
     @OptionGroup var kafka: KafkaOptions

@@ -6,7 +6,7 @@ import Logging
 struct KafkaOptions: ParsableArguments {
     @Option(
         name: [.customLong("kafka"), .customLong("brokers")],
-        help: ArgumentHelp("Kafka bootstrap servers, HOST:PORT[,HOST:PORT…].", valueName: "servers")
+        help: ArgumentHelp("Kafka bootstrap servers, HOST:PORT[,HOST:PORT…] (env CHAT_KAFKA).", valueName: "servers")
     )
     var servers = Environment.value("CHAT_KAFKA") ?? "127.0.0.1:9092"
 

@@ -16,7 +16,7 @@ struct ReplayCommand: AsyncParsableCommand {
         discussion: "Needs a reachable Kafka: the broker of a running `chat serve`, or the cluster. A gateway started with the rebuilt file as DATA/gateway/gateway.sqlite carries on from where the rebuild ended."
     )
 
-    @Option(help: "The data directory of the node (the default store goes under it).")
+    @Option(help: "The data directory of the node; the default store goes under it (env CHAT_DATA).")
     var data = Environment.value("CHAT_DATA") ?? "./data"
 
     @Option(help: "The new store (default: DATA/replay/gateway-TIMESTAMP.sqlite). It must not exist.")

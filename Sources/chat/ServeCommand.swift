@@ -18,10 +18,10 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the embedded broker, the conversation processor and a gateway in one process."
     )
 
-    @Option(help: "Directory for the broker's log and the gateway's read models.")
+    @Option(help: "Directory for the broker's log and the gateway's read models (env CHAT_DATA).")
     var data = Environment.value("CHAT_DATA") ?? "./data"
 
-    @Option(help: "Address of the embedded broker, HOST:PORT.")
+    @Option(help: "Address of the embedded broker, HOST:PORT (env CHAT_KAFKA).")
     var kafka = Environment.value("CHAT_KAFKA") ?? "127.0.0.1:9092"
 
     @Option(

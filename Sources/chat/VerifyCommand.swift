@@ -17,7 +17,7 @@ struct VerifyCommand: AsyncParsableCommand {
         abstract: "Compare the live read models with a rebuild from the log; exit 1 and print the first difference on a mismatch."
     )
 
-    @Option(help: "The data directory of the node to verify, as given to `chat serve` or `chat gateway`.")
+    @Option(help: "The data directory of the node to verify, as given to `chat serve` or `chat gateway` (env CHAT_DATA).")
     var data = Environment.value("CHAT_DATA") ?? "./data"
 
     @OptionGroup var kafka: KafkaOptions
