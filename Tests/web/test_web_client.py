@@ -220,3 +220,39 @@ def test_reconnect_after_network_loss_delivers_once(server, browsers):
     wait_for(ann, lambda d: status_of(d, "while you were away 2") == "read", "Ann's messages did not turn read")
     texts = [t.text for t in ben.find_elements(By.CSS_SELECTOR, "#messages [data-testid=message-text]")]
     assert texts == ["before", "while you were away 1", "while you were away 2"], texts
+
+
+def test_a_new_device_sees_a_groups_members_and_ticks(server, browsers):
+    """Ann writes in a group Ben reads; Ann's second device, which saw none of it live, shows
+    the message as read from the group's cursors (GET /v1/groups/{g})."""
+    suffix = secrets.token_hex(3)
+    ann_name, ben_name = f"eve_{suffix}", f"fay_{suffix}"
+    ann = browsers("desktop")
+    ben = browsers("desktop")
+    register(ann, server.url, ann_name, ann_name)
+    register(ben, server.url, ben_name, ben_name)
+
+    by_id(ann, "new-group-button").click()
+    by_id(ann, "new-group-name").send_keys(f"club {suffix}")
+    by_id(ann, "new-group-members").send_keys(ben_name)
+    by_id(ann, "new-group-submit").click()
+    wait_for(ann, lambda d: conversation_item(d, f"club {suffix}"), "Ann's list did not get the group")
+    conversation_item(ann, f"club {suffix}").click()
+    send_text(ann, "hello club")
+    wait_for(ben, lambda d: conversation_item(d, f"club {suffix}"), "Ben's list did not get the group")
+    conversation_item(ben, f"club {suffix}").click()
+    wait_for(ben, lambda d: message_with_text(d, "hello club"), "Ben does not see the group message")
+    wait_for(ann, lambda d: status_of(d, "hello club") == "read", "Ann's group message did not turn read")
+
+    # A second device of Ann's: it logs in, opens the group and knows the ticks from the server.
+    tablet = browsers("desktop")
+    tablet.get(server.url)
+    wait_for(tablet, lambda d: visible(d, "auth-screen"), "the sign-in form did not show")
+    by_id(tablet, "auth-username").send_keys(ann_name)
+    by_id(tablet, "auth-password").send_keys("correct horse")
+    by_id(tablet, "login-button").click()
+    wait_for(tablet, lambda d: conversation_item(d, f"club {suffix}"), "the second device's list lacks the group")
+    conversation_item(tablet, f"club {suffix}").click()
+    wait_for(tablet, lambda d: message_with_text(d, "hello club"), "the second device does not show the history")
+    wait_for(tablet, lambda d: status_of(d, "hello club") == "read",
+             "the second device does not show the message as read")

@@ -298,6 +298,21 @@
     }
   }
 
+  /** The server's view of a group: every member (not only those this tab has seen) and each
+   *  one's receipt cursors, so that ticks are right on a new device or after a reload. */
+  async function loadGroup(conv) {
+    if (!conv || conv.kind !== 'group' || !conv.group_id) return;
+    const group = await api('GET', `/v1/groups/${encodeURIComponent(conv.group_id)}`);
+    rememberMembers(conv.conv, group.members.map((m) => m.user_id));
+    const cursors = receiptsOf(conv.conv);
+    for (const m of group.members) {
+      cursors.delivered[m.user_id] = Math.max(cursors.delivered[m.user_id] || 0, m.delivered, m.read);
+      cursors.read[m.user_id] = Math.max(cursors.read[m.user_id] || 0, m.read);
+    }
+    saveCache();
+    scheduleRender();
+  }
+
   function forgetMember(group, user) {
     state.members[group] = (state.members[group] || []).filter((u) => u !== user);
     saveCache();
@@ -1051,6 +1066,7 @@
     const peer = isDraft(key) ? key.slice(6) : state.convs.get(key)?.peer;
     if (peer) fetchUser(peer, true).catch(() => {});   // fresh presence
     if (isDraft(key)) return;
+    loadGroup(state.convs.get(key)).catch(() => {});
     if (!state.history.has(key)) {
       try {
         await loadLatest(key);
