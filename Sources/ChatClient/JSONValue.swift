@@ -48,7 +48,6 @@ public enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible {
     public var int: Int64? { if case .number(let value) = self { Int64(exactly: value) } else { nil } }
     public var bool: Bool? { if case .bool(let value) = self { value } else { nil } }
     public var array: [JSONValue]? { if case .array(let value) = self { value } else { nil } }
-    public var isNull: Bool { self == .null }
 
     /// The value as Foundation objects, for JSONSerialization.
     public var any: Any {

@@ -35,6 +35,4 @@ public final class AccountsDirectory: Sendable {
     public func account(_ reference: String) -> AccountsState.Account? {
         accounts.withLock { $0.account(reference) }
     }
-
-    public var count: Int { accounts.withLock { $0.byId.count } }
 }

@@ -31,8 +31,6 @@ public final class AppliedOffsetWatch: Sendable {
         for waiter in ready { waiter.continuation.resume(returning: true) }
     }
 
-    public func next(_ partition: Int32) -> Int64 { state.withLock { $0.next[partition] ?? 0 } }
-
     /// Waits until `offset` of `partition` is applied; false if `timeout` passed first.
     public func wait(for offset: Int64, in partition: Int32, timeout: Duration = .seconds(10)) async -> Bool {
         let id = state.withLock { state in

@@ -55,14 +55,19 @@ public final class ConversationProcessor: Sendable {
         configuration["group.id"] = settings.groupId
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         try consumer.subscribe(topics: [topic])
-        let owned = Locked<[Int32: PartitionStates]>([:])
+        // The states belong to the processing loop alone; the watcher only marks partitions
+        // that left, and the loop forgets them before its next batch, so a partition that
+        // comes back is always rebuilt from the log (never resumed from states that missed
+        // what another worker did meanwhile).
+        var owned: [Int32: PartitionStates] = [:]
+        let released = Locked<Set<Int32>>([])
         let watcher = Task {
             for await event in consumer.events {
                 switch event {
                 case .assigned(let partitions):
                     logger.info("processing partitions", metadata: ["partitions": "\(partitions.map(\.partition))"])
                 case .revoked(let partitions), .lost(let partitions):
-                    owned.withLock { owned in for partition in partitions { owned[partition.partition] = nil } }
+                    released.withLock { $0.formUnion(partitions.map(\.partition)) }
                     logger.info("released partitions", metadata: ["partitions": "\(partitions.map(\.partition))"])
                 }
             }
@@ -87,22 +92,21 @@ public final class ConversationProcessor: Sendable {
 
         do {
             for try await batch in consumer.batchesWithIdleTicks {
+                for partition in released.withLock({ released in defer { released = [] }; return released }) {
+                    owned[partition] = nil
+                }
                 for kafkaRecord in batch {
                     let partition = kafkaRecord.partition
-                    var states: PartitionStates
-                    // Taken out while in use, so applying a record does not copy every state.
-                    if let current = owned.withLock({ $0.removeValue(forKey: partition) }) {
-                        states = current
-                    } else {
-                        states = try await rebuild(kafkaRecord.topicPartition, before: kafkaRecord.offset)
+                    if owned[partition] == nil {
+                        owned[partition] = try await rebuild(kafkaRecord.topicPartition, before: kafkaRecord.offset)
                     }
                     if let record = EventRecord(kafkaRecord) {
-                        let decisions = states.apply(record)
+                        // Applied in place in the dictionary, so no state is copied.
+                        let decisions = owned[partition]!.apply(record)
                         for delivery in FanOut.deliveries(for: decisions, source: record.position) {
                             pending.append(try await writer.enqueue(writer.inboxRecord(delivery.event, for: delivery.recipient)))
                         }
                     }
-                    owned.withLock { $0[partition] = states }
                     processed[kafkaRecord.topicPartition] = kafkaRecord.offset + 1
                 }
                 // An idle tick (an empty batch) commits too: the next record may be a long time

@@ -6,8 +6,8 @@ import Projections
 
 /// This node's read model of `chat.conversations` (membership, cursors, history) in its
 /// database, applied with the offsets in the same transaction. It also remembers the
-/// decisions of recent records, so a request that appended an event can answer with what the
-/// fold decided about it (the same decision the conversation processor makes).
+/// decisions about recent group and membership events, so the HTTP request that appended one
+/// can answer with what the fold decided (the same decision the conversation processor makes).
 public final class ConversationReadModel: Sendable {
     public let database: ChatDatabase
     public let applied = AppliedOffsetWatch()
@@ -17,12 +17,22 @@ public final class ConversationReadModel: Sendable {
     private let catalog: TopicCatalog
     private let logger: Logger
 
-    /// The decisions of the last few thousand records, by position.
-    private struct RecentDecisions {
-        var byPosition: [String: [ConversationDecision]] = [:]
-        var order: [String] = []
+    /// Where a record is in the topic.
+    private struct Position: Hashable {
+        var partition: Int32
+        var offset: Int64
+    }
 
-        mutating func remember(_ position: String, _ decisions: [ConversationDecision]) {
+    /// The event types whose decisions an HTTP request waits for (messages are answered by
+    /// the processor's `sent`, through the inbox).
+    private static let awaitedTypes: Set<String> = [GroupCreated.type, MemberAdded.type, MemberRemoved.type]
+
+    /// The decisions of the last few thousand such records, by position.
+    private struct RecentDecisions {
+        var byPosition: [Position: [ConversationDecision]] = [:]
+        var order: [Position] = []
+
+        mutating func remember(_ position: Position, _ decisions: [ConversationDecision]) {
             byPosition[position] = decisions
             order.append(position)
             if order.count > 10_000 {
@@ -40,34 +50,23 @@ public final class ConversationReadModel: Sendable {
     }
 
     public func run() async throws {
-        let topic = catalog[.conversations]
-        let start = try await database.writer.read { db in
-            try AppliedOffsets.load(db, projection: ConversationProjection.name, topic: topic.name)
-        }
-        for (partition, next) in start { applied.advance(partition, to: next) }
-        try await LogFollower(kafka: kafka, logger: logger).follow(topic: topic.name, partitions: topic.partitions, from: start) { batch in
-            let records = batch.compactMap(EventRecord.init)
-            let results = try await database.writer.write { db in
-                let results = try self.projection.apply(records, in: db)
-                for (partition, last) in Dictionary(grouping: batch, by: \.partition).mapValues({ $0.map(\.offset).max()! }) {
-                    try AppliedOffsets.store(db, projection: ConversationProjection.name, topic: topic.name, partition: partition, next: last + 1)
+        try await LogFollower(kafka: kafka, logger: logger).follow(
+            catalog[.conversations], into: database, projection: ConversationProjection.name, applied: applied,
+            apply: { [projection] records, db in try projection.apply(records, in: db) },
+            then: { results in
+                self.recent.withLock { recent in
+                    for (record, decisions) in results where Self.awaitedTypes.contains(record.type) {
+                        recent.remember(Position(partition: record.partition, offset: record.offset), decisions)
+                    }
                 }
-                return results
             }
-            recent.withLock { recent in
-                for (record, decisions) in results { recent.remember(record.position, decisions) }
-            }
-            for (partition, last) in Dictionary(grouping: batch, by: \.partition).mapValues({ $0.map(\.offset).max()! }) {
-                applied.advance(partition, to: last + 1)
-            }
-        }
+        )
     }
 
     /// What the fold decided about the record at `partition`/`offset`, once this node has
     /// applied it; nil if it did not within `timeout`.
     public func decisions(partition: Int32, offset: Int64, timeout: Duration = .seconds(10)) async -> [ConversationDecision]? {
         guard await applied.wait(for: offset, in: partition, timeout: timeout) else { return nil }
-        let position = "\(catalog[.conversations].name)/\(partition)@\(offset)"
-        return recent.withLock { $0.byPosition[position] } ?? []
+        return recent.withLock { $0.byPosition[Position(partition: partition, offset: offset)] } ?? []
     }
 }

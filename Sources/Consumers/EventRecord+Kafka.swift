@@ -15,3 +15,11 @@ extension EventRecord {
         )
     }
 }
+
+extension Collection<KafkaRecord> {
+    /// Per partition, the offset after the last record of this batch: what a reader stores
+    /// as applied once the batch is.
+    public var nextOffsets: [Int32: Int64] {
+        reduce(into: [:]) { next, record in next[record.partition] = Swift.max(next[record.partition] ?? 0, record.offset + 1) }
+    }
+}

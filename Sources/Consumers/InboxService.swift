@@ -9,8 +9,6 @@ import Projections
 public protocol DeliverySink: Sendable {
     /// Deliveries just stored, in dseq order within each user.
     func deliver(_ deliveries: [StoredDelivery]) async
-    /// Inbox partitions this node now serves.
-    func assigned(_ partitions: [Int32]) async
     /// Inbox partitions this node no longer serves: their users' devices must reconnect.
     func released(_ partitions: [Int32]) async
 }
@@ -87,9 +85,7 @@ public final class InboxService: Sendable {
                     let now = Int64(Date().timeIntervalSince1970 * 1000)
                     let stored = try await database.writer.write { db in
                         let stored = try DeliveryStore.apply(records, now: now, in: db)
-                        for (partition, last) in Dictionary(grouping: batch, by: \.partition).mapValues({ $0.map(\.offset).max()! }) {
-                            try AppliedOffsets.store(db, projection: DeliveryStore.projection, topic: topic, partition: partition, next: last + 1)
-                        }
+                        try AppliedOffsets.store(db, projection: DeliveryStore.projection, topic: topic, next: batch.nextOffsets)
                         return stored
                     }
                     if !stored.isEmpty { await sink.deliver(stored) }
@@ -121,7 +117,6 @@ public final class InboxService: Sendable {
                     try await loadCursors(numbers)
                     served.withLock { $0.formUnion(numbers) }
                     logger.info("serving inbox partitions", metadata: ["partitions": "\(numbers.sorted())"])
-                    await sink.assigned(numbers)
                 } catch {
                     logger.error("could not load device cursors", metadata: ["error": "\(error)"])
                 }
@@ -183,15 +178,23 @@ public final class InboxService: Sendable {
             return (true, delivered)
         }
         guard advanced else { return }
-        try await publishCursor(user: user, device: device, acked: upTo)
+        // All handed over first, then awaited together: one round trip, not one per record.
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var pending = [try await writer.enqueue(cursorRecord(user: user, device: device, acked: upTo, ts: now))]
         for (conv, seq) in delivered.sorted(by: { $0.key < $1.key }) {
-            try await writer.append(MessagesDelivered(conv: conv, user: user, upTo: seq, ts: now), role: .conversations, key: conv)
+            let marker = MessagesDelivered(conv: conv, user: user, upTo: seq, ts: now)
+            pending.append(try await writer.enqueue(writer.record(marker, role: .conversations, key: conv)))
         }
+        for delivery in pending { _ = try await delivery.report() }
     }
 
     private func publishCursor(user: String, device: String, acked: Int64) async throws {
-        let cursor = DeviceCursor(user: user, device: device, acked: acked, ts: Int64(Date().timeIntervalSince1970 * 1000))
-        try await writer.append(cursor, role: .cursors, key: cursor.key, partition: catalog.userPartition(user))
+        let record = cursorRecord(user: user, device: device, acked: acked, ts: Int64(Date().timeIntervalSince1970 * 1000))
+        _ = try await writer.enqueue(record).report()
+    }
+
+    private func cursorRecord(user: String, device: String, acked: Int64, ts: Int64) -> KafkaOutgoingRecord {
+        let cursor = DeviceCursor(user: user, device: device, acked: acked, ts: ts)
+        return writer.record(cursor, role: .cursors, key: cursor.key, partition: catalog.userPartition(user))
     }
 }

@@ -1,5 +1,8 @@
+import GRDB
 import Kafka
 import Logging
+import Producers
+import Projections
 
 /// Reads every partition of a topic, from given offsets, for as long as the task runs: how
 /// each node keeps its own read models (accounts, conversations) current. No group: every
@@ -27,6 +30,32 @@ public struct LogFollower: Sendable {
         } catch {
             await consumer.close()
             throw error
+        }
+    }
+
+    /// Follows `topic` into a projection stored in `database`: resumes after the offsets the
+    /// projection stored, applies each batch in one transaction together with its new offsets
+    /// (so a restart resumes exactly after the last applied record), hands what `apply`
+    /// returned to `handle`, then advances `applied`.
+    public func follow<Result: Sendable>(
+        _ topic: TopicCatalog.Topic, into database: ChatDatabase, projection: String, applied: AppliedOffsetWatch,
+        apply: @escaping @Sendable ([EventRecord], Database) throws -> Result,
+        then handle: (Result) -> Void = { _ in }
+    ) async throws {
+        let start = try await database.writer.read { db in
+            try AppliedOffsets.load(db, projection: projection, topic: topic.name)
+        }
+        for (partition, next) in start { applied.advance(partition, to: next) }
+        try await follow(topic: topic.name, partitions: topic.partitions, from: start) { batch in
+            let records = batch.compactMap(EventRecord.init)
+            let next = batch.nextOffsets
+            let result = try await database.writer.write { db in
+                let result = try apply(records, db)
+                try AppliedOffsets.store(db, projection: projection, topic: topic.name, next: next)
+                return result
+            }
+            handle(result)
+            for (partition, offset) in next { applied.advance(partition, to: offset) }
         }
     }
 }

@@ -20,20 +20,9 @@ public final class MediaReadModel: Sendable {
     }
 
     public func run() async throws {
-        let topic = catalog[.media]
-        let start = try await database.writer.read { db in
-            try AppliedOffsets.load(db, projection: MediaProjection.name, topic: topic.name)
-        }
-        for (partition, next) in start { applied.advance(partition, to: next) }
-        try await LogFollower(kafka: kafka, logger: logger).follow(topic: topic.name, partitions: topic.partitions, from: start) { batch in
-            let ends = Dictionary(grouping: batch, by: \.partition).mapValues { $0.map(\.offset).max()! + 1 }
-            try await database.writer.write { db in
-                try MediaProjection.apply(batch.compactMap(EventRecord.init), in: db)
-                for (partition, next) in ends {
-                    try AppliedOffsets.store(db, projection: MediaProjection.name, topic: topic.name, partition: partition, next: next)
-                }
-            }
-            for (partition, next) in ends { applied.advance(partition, to: next) }
-        }
+        try await LogFollower(kafka: kafka, logger: logger).follow(
+            catalog[.media], into: database, projection: MediaProjection.name, applied: applied,
+            apply: { records, db in try MediaProjection.apply(records, in: db) }
+        )
     }
 }

@@ -40,14 +40,14 @@ public final class ChatGateway: Sendable {
         self.catalog = catalog
         self.logger = logger
         writer = try EventWriter(kafka: kafka, catalog: catalog, logger: logger)
-        let database = try ChatDatabase(path: "\(configuration.dataDirectory)/gateway.sqlite")
+        let database = try ChatDatabase(path: configuration.databasePath)
         accounts = AccountsDirectory(kafka: kafka, catalog: catalog, logger: logger)
         conversations = ConversationReadModel(database: database, kafka: kafka, catalog: catalog, logger: logger)
         mediaIndex = MediaReadModel(database: database, kafka: kafka, catalog: catalog, logger: logger)
         media = MediaStore(root: configuration.mediaDirectory ?? "\(configuration.dataDirectory)/media", limit: configuration.maxMediaBytes)
         presence = PresenceDirectory(kafka: kafka, catalog: catalog, logger: logger)
         registry = ConnectionRegistry(catalog: catalog, throttle: configuration.presenceThrottle) { [writer, catalog, logger] user, online in
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = ChatGateway.now()
             do {
                 try await writer.append(
                     PresenceChanged(user: user, online: online, lastSeen: now, ts: now), role: .presence, key: user,

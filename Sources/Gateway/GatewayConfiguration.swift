@@ -10,6 +10,10 @@ public struct GatewayConfiguration: Sendable {
     public var advertisedAddress: String?
     /// Where the node keeps its database of read models.
     public var dataDirectory: String
+    /// The database of read models, in `dataDirectory` (`chat verify` reads it too).
+    public var databasePath: String { Self.databasePath(in: dataDirectory) }
+
+    public static func databasePath(in dataDirectory: String) -> String { "\(dataDirectory)/gateway.sqlite" }
     /// Signs session tokens; every node of a deployment must share it.
     public var tokenSecret: Data
     public var passwords = Passwords()

@@ -106,19 +106,18 @@ public final class KafkaProducer: Sendable {
     /// - Throws: ``KafkaError`` if it could not be delivered (after librdkafka's retries) or
     ///   the producer was closed first.
     public func send(_ record: KafkaOutgoingRecord) async throws -> KafkaDeliveryReport {
-        let id = try await handOver(record)
-        return try await client.callbacks.deliveries.wait(for: id)
+        try await enqueue(record).report()
     }
 
     /// Produces `records` in order and returns their reports in the same order, without
     /// waiting for one before handing over the next.
     public func send(_ records: [KafkaOutgoingRecord]) async throws -> [KafkaDeliveryReport] {
-        var ids: [UInt] = []
-        ids.reserveCapacity(records.count)
-        for record in records { ids.append(try await handOver(record)) }
+        var pending: [PendingDelivery] = []
+        pending.reserveCapacity(records.count)
+        for record in records { pending.append(try await enqueue(record)) }
         var reports: [KafkaDeliveryReport] = []
-        reports.reserveCapacity(ids.count)
-        for id in ids { reports.append(try await client.callbacks.deliveries.wait(for: id)) }
+        reports.reserveCapacity(pending.count)
+        for delivery in pending { reports.append(try await delivery.report()) }
         return reports
     }
 

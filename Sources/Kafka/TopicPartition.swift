@@ -17,7 +17,6 @@ public enum KafkaOffset {
     public static let beginning = Int64(RD_KAFKA_OFFSET_BEGINNING)
     public static let end = Int64(RD_KAFKA_OFFSET_END)
     /// Continue from the group's committed offset, or `auto.offset.reset` without one.
-    public static let stored = Int64(RD_KAFKA_OFFSET_STORED)
 }
 
 /// Builds and reads `rd_kafka_topic_partition_list_t`, which the caller destroys.

@@ -87,11 +87,4 @@ public struct TopicCatalog: Codable, Sendable, Equatable {
         }
         return try load(path: path)
     }
-
-    /// The same topics with every partition count replaced (tests use few partitions).
-    public func withPartitions(_ count: Int32) -> TopicCatalog {
-        var copy = self
-        copy.topics = topics.map { var topic = $0; topic.partitions = count; return topic }
-        return copy
-    }
 }

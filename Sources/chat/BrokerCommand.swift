@@ -46,19 +46,8 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.maxRequestBytes = maxRequestBytes
         let broker = try await KafkaBroker.start(configuration, logger: logger)
         let group = ServiceGroup(
-            services: [BrokerService(broker: broker)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
+            services: [RunService(name: "broker") { try await broker.run() }], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
         )
         try await group.run()
-    }
-}
-
-/// Runs a started broker as a service: graceful shutdown stops it cleanly.
-struct BrokerService: Service {
-    let broker: KafkaBroker
-
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await broker.run()
-        }
     }
 }

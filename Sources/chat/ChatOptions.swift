@@ -55,7 +55,7 @@ struct HTTPOptions: ParsableArguments {
         }
         var configuration = GatewayConfiguration(dataDirectory: data.gateway, tokenSecret: secret)
         (configuration.host, configuration.port) = try HostAndPort.parse(http, option: "--http")
-        configuration.advertisedAddress = advertise ?? "http://\(configuration.host):\(configuration.port)"
+        configuration.advertisedAddress = advertise
         configuration.passwords = Passwords(iterations: passwordIterations)
         configuration.presenceTimeout = .milliseconds(Int64(presenceTimeout * 1000))
         configuration.webDirectory = webRoot
@@ -67,6 +67,7 @@ struct HTTPOptions: ParsableArguments {
 
 extension Data {
     init?(hex: String) {
+        guard hex.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
         var index = hex.startIndex
         while index < hex.endIndex {

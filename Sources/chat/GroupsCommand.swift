@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatClient
 import Foundation
 import Kafka
 import Logging
@@ -81,7 +82,5 @@ struct Table: CustomStringConvertible {
 
 /// Prints one JSON object per line, keys sorted, for scripts.
 func printJSON(_ object: [String: Any]) {
-    if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
-        print(String(decoding: data, as: UTF8.self))
-    }
+    print(JSONValue.text(object))
 }

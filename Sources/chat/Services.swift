@@ -1,4 +1,5 @@
 import Foundation
+import Gateway
 import Logging
 import ServiceLifecycle
 
@@ -25,6 +26,6 @@ struct DataLayout {
     var broker: String { "\(root)/broker" }
     var gateway: String { "\(root)/gateway" }
     /// The gateway's read models (see `ChatGateway`).
-    var readModels: String { "\(gateway)/gateway.sqlite" }
+    var readModels: String { GatewayConfiguration.databasePath(in: gateway) }
     var tokenSecret: String { "\(root)/token.secret" }
 }

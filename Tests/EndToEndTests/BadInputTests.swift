@@ -60,6 +60,7 @@ struct BadInputTests {
         #expect(shortName.json?["error"]?["code"]?.string == "invalid_request")
         let missing = try await server.http.json("POST", "/v1/users", ["username": name])
         #expect(missing.status == 400)
+        #expect(missing.json?["error"]?["code"]?.string == "invalid_request")
         let huge = try await server.http.request("POST", "/v1/users", body: Data(repeating: 0x20, count: 100_000))
         #expect(huge.status == 413)
 

@@ -31,7 +31,7 @@ struct CommandLineClientTests {
         let second = try await alice.send(["--to", bob.username, "second message"])
         #expect(second.seq == "2")
         #expect(second.conv == first.conv)
-        #expect(first.conv.contains(aliceId) && first.conv.contains(bobId))
+        #expect(first.conv == "d-" + [aliceId, bobId].sorted().joined(separator: "-"))
 
         // The listener stops by itself after two messages, having printed exactly those.
         let heard = try await listen.wait(timeout: .seconds(120))
@@ -55,9 +55,9 @@ struct CommandLineClientTests {
         let lines = history.stdout.split(separator: "\n").map(String.init)
         #expect(lines.count == 3, "history: \(history.stdout)")
         if lines.count == 3 {
-            #expect(lines[0].contains("\(alice.username) → \(first.conv) #1: hello bob"))
-            #expect(lines[1].contains("\(alice.username) → \(first.conv) #2: second message"))
-            #expect(lines[2].contains("\(bob.username) → \(first.conv) #3: hi alice"))
+            #expect(lines[0].hasPrefix("[") && lines[0].hasSuffix("\(alice.username) → \(first.conv) #1: hello bob"))
+            #expect(lines[1].hasPrefix("[") && lines[1].hasSuffix("\(alice.username) → \(first.conv) #2: second message"))
+            #expect(lines[2].hasPrefix("[") && lines[2].hasSuffix("\(bob.username) → \(first.conv) #3: hi alice"))
         }
         let page = try await alice.run("history", ["--conv", first.conv, "--json", "--before", "3", "--limit", "2"])
         let paged = page.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }
@@ -142,6 +142,9 @@ struct CommandLineClientTests {
         // Without --count it listens until stopped, and a signal ends it cleanly.
         let open = try carol.start("listen", [])
         #expect(await eventually(timeout: .seconds(60)) { open.output.stderr.contains("listen: connected") })
+        // Once a newer message has been printed, anything owed before it would have been too.
+        _ = try await alice.send(["--to", carol.username, "one more"])
+        #expect(await eventually(timeout: .seconds(60)) { open.output.stdout.contains("one more") })
         open.kill(SIGTERM)
         let stopped = try await open.wait(timeout: .seconds(60))
         #expect(stopped.status == 0, "stderr: \(stopped.stderr)")

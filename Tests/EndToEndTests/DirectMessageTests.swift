@@ -19,7 +19,7 @@ struct DirectMessageTests {
         #expect(sent["ref"]?.string == "c1")
         #expect(sent["seq"]?.int == 1)
         let conv = try #require(sent["conv"]?.string)
-        #expect(conv.contains(alice.id) && conv.contains(bob.id))
+        #expect(conv == "d-" + [alice.id, bob.id].sorted().joined(separator: "-"))
 
         let message = try await b.next(type: "message")
         #expect(message["body"]?.string == "hello bob")

@@ -69,7 +69,7 @@ struct ProducerConsumerTests {
             next[key] = sequence + 1
             #expect(partitionOfKey[key, default: record.partition] == record.partition, "a key stays in one partition")
             partitionOfKey[key] = record.partition
-            #expect(record.header("index") != nil)
+            #expect(record.header("index") == "\(sequence * keys + key)", "the header travels with its record")
         }
         #expect(next == [Int](repeating: total / keys, count: keys), "every record exactly once")
         try await environment.broker.stop()

@@ -12,15 +12,15 @@ extension PartitionLog {
     }
 
     /// Compacts the closed segments (never the active one) when enough of them is new since
-    /// the last pass (`min.cleanable.dirty.ratio`, or always with `force`).
+    /// the last pass (`min.cleanable.dirty.ratio`).
     ///
     /// Runs beside appends and fetches: the lock is held only to pick the segments and,
     /// at the end, to swap the cleaned files in. Output is written to a `.cleaned` file,
     /// fsynced, and only then renamed to `.swap`; old files are removed after that. A crash
     /// therefore leaves the old segments and an incomplete `.cleaned` file (discarded at
     /// startup), or a complete `.swap` file that startup finishes swapping in.
-    func compact(now: Int64, force: Bool = false) throws -> CompactionSummary? {
-        guard let candidates = cleanableSegments(now: now, force: force) else { return nil }
+    func compact(now: Int64) throws -> CompactionSummary? {
+        guard let candidates = cleanableSegments(now: now) else { return nil }
         var policy = CompactionPolicy(now: now, deleteRetentionMs: config.deleteRetentionMs)
         for segment in candidates {
             try forEachBatch(in: segment) { batch, header in

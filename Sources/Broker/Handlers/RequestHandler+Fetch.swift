@@ -9,21 +9,23 @@ extension RequestHandler {
     func fetch(_ request: FetchRequest, _ context: RequestContext) async -> FetchResponse {
         let deadline = ContinuousClock.now + .milliseconds(max(0, request.maxWaitMs))
         while true {
-            // Register before reading, so an append between the read and the wait still wakes us.
-            let signal = OneShotSignal()
-            let (response, bytes, hasError) = readOnce(request, signal: signal)
+            let (response, bytes, hasError, seen) = readOnce(request)
             let remaining = deadline - ContinuousClock.now
             if bytes >= max(1, Int(request.minBytes)) || hasError || remaining <= .zero || Task.isCancelled {
-                // Not waiting after all: fired signals are dropped from the partitions' lists.
-                signal.fire()
                 BrokerMetrics.fetched(bytes: bytes)
                 return response
             }
+            // Only a fetch that waits registers; a partition that moved past what the read saw
+            // fires the signal at once, so an append between the read and here is not missed.
+            let signal = OneShotSignal()
+            for (log, highWatermark) in seen { log.notifyOnAppend(signal, after: highWatermark) }
             await signal.wait(timeout: remaining)
         }
     }
 
-    private func readOnce(_ request: FetchRequest, signal: OneShotSignal) -> (FetchResponse, Int, Bool) {
+    /// One pass over the requested partitions; also returns the high watermark each read saw.
+    private func readOnce(_ request: FetchRequest) -> (FetchResponse, Int, Bool, [(PartitionLog, Int64)]) {
+        var seen: [(PartitionLog, Int64)] = []
         var budget = Int(request.maxBytes)
         var total = 0
         var hasError = false
@@ -36,7 +38,6 @@ extension RequestHandler {
                     partitions.append(FetchResponse.Partition(partitionIndex: wanted.partition, errorCode: .unknownTopicOrPartition))
                     continue
                 }
-                log.notifyOnAppend(signal)
                 // KIP-74: the first batch found is returned even past the limits, so that a
                 // consumer always makes progress; after that the limits hold.
                 let limit = total == 0 ? Int(wanted.partitionMaxBytes) : min(Int(wanted.partitionMaxBytes), budget)
@@ -49,6 +50,7 @@ extension RequestHandler {
                             highWatermark: bounds.highWatermark, logStartOffset: bounds.logStartOffset
                         ))
                     case .records(let result):
+                        seen.append((log, result.bounds.highWatermark))
                         total += result.records.readableBytes
                         budget -= result.records.readableBytes
                         partitions.append(FetchResponse.Partition(
@@ -65,6 +67,6 @@ extension RequestHandler {
             }
             topics.append(FetchResponse.Topic(topic: topic.topic, partitions: partitions))
         }
-        return (FetchResponse(topics: topics), total, hasError)
+        return (FetchResponse(topics: topics), total, hasError, seen)
     }
 }

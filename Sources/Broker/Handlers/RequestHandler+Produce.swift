@@ -53,9 +53,11 @@ extension RequestHandler {
                     header = valid
                 }
                 do {
-                    switch try log.append(records, header: header, now: now) {
+                    let outcome = try log.append(records, header: header, now: now)
+                    // A retried duplicate is acknowledged again but not stored again.
+                    if case .appended = outcome { BrokerMetrics.produced(records: header.recordCount, bytes: records.readableBytes) }
+                    switch outcome {
                     case .appended(let baseOffset), .duplicate(let baseOffset):
-                        BrokerMetrics.produced(records: header.recordCount, bytes: records.readableBytes)
                         durable.append(DurableWait(
                             log: log, offset: baseOffset + Int64(header.lastOffsetDelta) + 1, topic: topicIndex,
                             partition: partitions.count

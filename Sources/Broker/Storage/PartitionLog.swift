@@ -331,12 +331,17 @@ final class PartitionLog: Sendable {
         return position - data.readerIndex
     }
 
-    /// Registers `signal` to fire at the next advance of the high watermark.
-    func notifyOnAppend(_ signal: OneShotSignal) {
-        state.withLock { state in
+    /// Registers `signal` to fire at the next advance of the high watermark past
+    /// `highWatermark`, or fires it now if the high watermark is already past it.
+    func notifyOnAppend(_ signal: OneShotSignal, after highWatermark: Int64) {
+        let passed: Bool = state.withLock { state in
+            guard state.highWatermark <= highWatermark else { return true }
+            // Signals of fetches that timed out are dropped here rather than kept until an append.
             state.fetchSignals.removeAll { $0.hasFired }
             state.fetchSignals.append(signal)
+            return false
         }
+        if passed { signal.fire() }
     }
 
     // MARK: - Offsets by time
@@ -461,7 +466,7 @@ final class PartitionLog: Sendable {
     // MARK: - Compaction
 
     /// The closed segments a compaction may clean now, or nil if there is nothing worth it.
-    func cleanableSegments(now: Int64, force: Bool) -> [LogSegment]? {
+    func cleanableSegments(now: Int64) -> [LogSegment]? {
         state.withLock { state in
             let config = state.config
             guard config.cleanupPolicy.compacts, state.segments.count > 1 else { return nil }
@@ -471,8 +476,8 @@ final class PartitionLog: Sendable {
             }
             let total = closed.reduce(0) { $0 + $1.size }
             let dirty = closed.filter { $0.baseOffset >= state.cleanedThrough }.reduce(0) { $0 + $1.size }
-            guard total > 0, dirty > 0 || force else { return nil }
-            guard force || Double(dirty) / Double(total) >= config.minCleanableDirtyRatio else { return nil }
+            guard total > 0, dirty > 0 else { return nil }
+            guard Double(dirty) / Double(total) >= config.minCleanableDirtyRatio else { return nil }
             return Array(closed)
         }
     }
@@ -485,10 +490,7 @@ final class PartitionLog: Sendable {
                 first + group.count < state.segments.count,
                 zip(state.segments[first..<first + group.count], group).allSatisfy({ $0.file === $1.file })
             else { return false }
-            for segment in group {
-                segment.deleteIndexes()
-                unlink(segment.logPath)
-            }
+            for segment in group { segment.delete() }
             guard rename(LogSegment.swapPath(directory: directory, baseOffset: output.baseOffset), output.logPath) == 0 else {
                 throw StorageError("rename", path: output.logPath, errno: errno)
             }

@@ -3,15 +3,6 @@ import Foundation
 
 /// The few primitives of OpenSSL's libcrypto the gateway needs.
 public enum Crypto {
-    /// The lowercase hex SHA-256 of `data`.
-    public static func sha256Hex(_ data: Data) -> String {
-        var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
-        data.withUnsafeBytes { bytes in
-            _ = SHA256(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count, &digest)
-        }
-        return digest.map { String(format: "%02x", $0) }.joined()
-    }
-
     public static func hmacSHA256(key: Data, message: Data) -> Data {
         var digest = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0

@@ -43,7 +43,7 @@ extension ChatGateway {
         router.get("/v1/media/:id") { [self] request, context -> Response in
             let caller = try identity(request)
             let id = context.parameters.get("id") ?? ""
-            guard Self.isMediaId(id) else { throw ChatError.notFound("no media \(id)") }
+            guard Identifiers.isMediaId(id) else { throw ChatError.notFound("no media \(id)") }
             let (known, allowed) = try await mediaIndex.database.writer.read { db in
                 (try MediaProjection.media(id, in: db), try MediaProjection.mayRead(caller.u, media: id, in: db))
             }

@@ -23,7 +23,7 @@ enum ChatMetrics {
 
     static func delivered(sentAt ts: Int64) {
         messagesOut.increment()
-        let elapsed = Int64(Date().timeIntervalSince1970 * 1000) - ts
+        let elapsed = ChatGateway.now() - ts
         deliveryLatency.recordMilliseconds(max(0, elapsed))
     }
 }

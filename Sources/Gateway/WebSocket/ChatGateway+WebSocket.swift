@@ -95,7 +95,7 @@ extension ChatGateway {
                 }
                 await session.close()
             } catch InboxService.ConnectError.notServedHere {
-                await session.close(with: .error(code: "reconnect", message: "this node no longer serves you; connect again"))
+                await session.close(with: .reconnect)
             } catch {
                 logger.debug("session ended", metadata: ["user": "\(user)", "error": "\(error)"])
                 await session.close(with: .error(code: "unavailable", message: "the session failed; connect again"))
@@ -142,8 +142,9 @@ extension ChatGateway {
             throw refuse("too_large", "the body exceeds \(configuration.maxMessageBytes) bytes")
         }
         if !media.isEmpty {
-            let unknown = media.contains(where: { !Self.isMediaId($0) })
-                ? media
+            let malformed = media.filter { !Identifiers.isMediaId($0) }
+            let unknown = !malformed.isEmpty
+                ? malformed
                 : try await mediaIndex.database.writer.read { db in try MediaProjection.unknown(media, in: db) }
             if let bad = unknown.first { throw refuse("unknown_media", "no media \(bad) was uploaded") }
         }
@@ -188,9 +189,5 @@ extension ChatGateway {
         }
         guard member else { throw ClientFrame.Invalid(code: "forbidden", message: "not a member of \(conv)") }
         try await writer.append(TypingNotice(conv: conv, from: session.user, ts: Self.now()), role: .ephemeral, key: conv)
-    }
-
-    static func isMediaId(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 }

@@ -13,6 +13,7 @@ import Projections
 /// window publishes only where it ends up.
 actor ConnectionRegistry: DeliverySink {
     private var sessions: [String: [UUID: DeviceSession]] = [:]
+    private(set) var connectionCount = 0
     private let catalog: TopicCatalog
     private let publishPresence: @Sendable (String, Bool) async -> Void
     private let throttle: Duration
@@ -26,13 +27,13 @@ actor ConnectionRegistry: DeliverySink {
     }
 
     func add(_ session: DeviceSession) {
-        sessions[session.user, default: [:]][session.id] = session
+        if sessions[session.user, default: [:]].updateValue(session, forKey: session.id) == nil { connectionCount += 1 }
         ChatMetrics.connected(connectionCount)
         presenceMayHaveChanged(session.user)
     }
 
     func remove(_ session: DeviceSession) {
-        sessions[session.user]?[session.id] = nil
+        if sessions[session.user]?.removeValue(forKey: session.id) != nil { connectionCount -= 1 }
         if sessions[session.user]?.isEmpty == true { sessions[session.user] = nil }
         ChatMetrics.connected(connectionCount)
         presenceMayHaveChanged(session.user)
@@ -43,8 +44,6 @@ actor ConnectionRegistry: DeliverySink {
     }
 
     var connectedUsers: Set<String> { Set(sessions.keys) }
-
-    var connectionCount: Int { sessions.values.reduce(0) { $0 + $1.count } }
 
     // MARK: - Presence
 
@@ -82,29 +81,27 @@ actor ConnectionRegistry: DeliverySink {
         }
     }
 
-    /// Tells the connected users in `recipients` about `frame`.
+    /// Tells the connected users in `recipients` about `frame` (encoded once for all).
     func push(_ frame: ServerFrame, to recipients: [String]) async {
+        let text = frame.json()
         for user in recipients {
-            for session in sessions[user]?.values.map({ $0 }) ?? [] { await session.send(frame) }
+            for session in sessions(of: user) { await session.send(text: text) }
         }
     }
 
     // MARK: - DeliverySink
 
-    nonisolated func deliver(_ deliveries: [StoredDelivery]) async {
-        let byUser = Dictionary(grouping: deliveries, by: \.user)
-        for (user, forUser) in byUser {
-            for session in await sessions(of: user) { await session.push(forUser) }
+    func deliver(_ deliveries: [StoredDelivery]) async {
+        for (user, forUser) in Dictionary(grouping: deliveries, by: \.user) {
+            for session in sessions(of: user) { await session.push(forUser) }
         }
     }
-
-    nonisolated func assigned(_ partitions: [Int32]) async {}
 
     nonisolated func released(_ partitions: [Int32]) async {
         let moved = Set(partitions)
         for user in await connectedUsers where moved.contains(catalog.userPartition(user)) {
             for session in await sessions(of: user) {
-                await session.close(with: .error(code: "reconnect", message: "this node no longer serves you; connect again"))
+                await session.close(with: .reconnect)
             }
         }
     }

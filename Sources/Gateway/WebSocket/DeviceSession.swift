@@ -81,6 +81,11 @@ actor DeviceSession {
 
     /// Writes a frame that is not a delivery (pong, errors, typing, presence).
     func send(_ frame: ServerFrame) {
+        send(text: frame.json())
+    }
+
+    /// Writes a frame already encoded (one frame pushed to many sessions is encoded once).
+    func send(text: String) {
         guard !closed else { return }
         queued += 1
         if queued > Self.maxQueued {
@@ -88,7 +93,7 @@ actor DeviceSession {
             close()
             return
         }
-        frames.yield(frame.json())
+        frames.yield(text)
     }
 
     /// The client sent a frame.
@@ -105,6 +110,4 @@ actor DeviceSession {
         frames.finish()
         appendQueue.finish()
     }
-
-    var isClosed: Bool { closed }
 }

@@ -100,6 +100,9 @@ struct ServerFrame: Encodable, Sendable {
 
     static let pong = ServerFrame(type: "pong")
 
+    /// This node stopped serving the user (the gateways rebalanced).
+    static let reconnect = ServerFrame.error(code: "reconnect", message: "this node no longer serves you; connect again")
+
     static func error(code: String, message: String, ref: String? = nil) -> ServerFrame {
         var frame = ServerFrame(type: "error")
         frame.code = code
@@ -113,32 +116,22 @@ struct ServerFrame: Encodable, Sendable {
     static func rendering(_ delivery: StoredDelivery, for device: String) -> ServerFrame? {
         switch delivery.event {
         case .message(let message):
-            var frame: ServerFrame
+            var frame = ServerFrame(type: message.originDevice == device ? "sent" : "message")
             if message.originDevice == device {
-                frame = ServerFrame(type: "sent")
                 frame.ref = message.ref
             } else {
-                frame = ServerFrame(type: "message")
                 frame.from = message.from
                 frame.groupId = message.groupId
                 frame.body = message.body
                 frame.media = message.media
             }
-            frame.dseq = delivery.dseq
-            frame.msgId = message.msgId
-            frame.conv = message.conv
-            frame.seq = message.seq
-            frame.ts = message.ts
+            frame.stamp(dseq: delivery.dseq, msgId: message.msgId, conv: message.conv, seq: message.seq, ts: message.ts)
             return frame
         case .repeated(let repeated):
             guard repeated.device == device else { return nil }
             var frame = ServerFrame(type: "sent")
             frame.ref = repeated.ref
-            frame.dseq = delivery.dseq
-            frame.msgId = repeated.msgId
-            frame.conv = repeated.conv
-            frame.seq = repeated.seq
-            frame.ts = repeated.ts
+            frame.stamp(dseq: delivery.dseq, msgId: repeated.msgId, conv: repeated.conv, seq: repeated.seq, ts: repeated.ts)
             return frame
         case .rejected(let rejected):
             guard rejected.device == device else { return nil }
@@ -157,14 +150,12 @@ struct ServerFrame: Encodable, Sendable {
         }
     }
 
-    func json() -> String {
-        (try? Self.encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    /// The fields every `message` and `sent` carries.
+    private mutating func stamp(dseq: Int64, msgId: String, conv: String, seq: Int64, ts: Int64) {
+        (self.dseq, self.msgId, self.conv, self.seq, self.ts) = (dseq, msgId, conv, seq, ts)
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
+    func json() -> String {
+        (try? JSONBody.encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
 }

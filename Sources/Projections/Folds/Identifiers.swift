@@ -7,6 +7,11 @@ public enum Identifiers {
 
     public static func isDirect(_ conversation: String) -> Bool { conversation.hasPrefix("d-") }
 
+    /// A media id: the lowercase hex SHA-256 of the bytes.
+    public static func isMediaId(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
     /// The two users of a direct conversation id, or nil if it is not one.
     public static func directMembers(_ conversation: String) -> (String, String)? {
         guard isDirect(conversation) else { return nil }

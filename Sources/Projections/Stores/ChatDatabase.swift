@@ -128,6 +128,11 @@ public enum AppliedOffsets {
         )
     }
 
+    /// Stores the next offset of every partition in `next`.
+    public static func store(_ db: Database, projection: String, topic: String, next: [Int32: Int64]) throws {
+        for (partition, offset) in next { try store(db, projection: projection, topic: topic, partition: partition, next: offset) }
+    }
+
     public static func forget(_ db: Database, projection: String, topic: String, partition: Int32) throws {
         try db.run(
             sql: "DELETE FROM applied_offsets WHERE projection = ? AND topic = ? AND partition = ?",

@@ -80,9 +80,6 @@ public final class ConversationProjection: @unchecked Sendable {
         return state
     }
 
-    /// Forgets the in-memory states (after the database was replaced underneath).
-    public func reset() { cache = [:] }
-
     private func write(_ decisions: [ConversationDecision], state: ConversationState?, in db: Database) throws {
         for decision in decisions {
             switch decision {

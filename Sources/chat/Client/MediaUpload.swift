@@ -12,11 +12,6 @@ enum MediaUpload {
         return answer
     }
 
-    /// A media id, as the protocol defines it: the lowercase hex SHA-256 of the bytes.
-    static func isMediaId(_ text: String) -> Bool {
-        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
-    }
-
     /// The content type of common files by extension; others are sent as opaque bytes.
     static func contentType(of file: String) -> String {
         types[URL(fileURLWithPath: file).pathExtension.lowercased()] ?? "application/octet-stream"

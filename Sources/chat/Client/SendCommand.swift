@@ -68,7 +68,7 @@ struct SendCommand: AsyncParsableCommand {
         if FileManager.default.fileExists(atPath: item, isDirectory: &isDirectory), !isDirectory.boolValue {
             return try await MediaUpload.upload(item, contentType: nil, session: session)["media_id"]?.string ?? ""
         }
-        guard MediaUpload.isMediaId(item) else {
+        guard Identifiers.isMediaId(item) else {
             throw ClientFailure("no_such_file", "--media \(item) is neither a file nor a media id")
         }
         return item
