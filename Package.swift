@@ -69,9 +69,10 @@ let package = Package(
 
         // MARK: - The chat
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "JSON", swiftSettings: strict),
         .target(
             name: "Projections",
-            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["JSON", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
         .target(
@@ -91,7 +92,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "Kafka", "Projections", "Producers", "Consumers", "ChatClient", "COpenSSL",
+                "Kafka", "Projections", "Producers", "Consumers", "ChatClient", "COpenSSL", "JSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -106,6 +107,7 @@ let package = Package(
         .target(
             name: "ChatClient",
             dependencies: [
+                "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -169,9 +171,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ProjectionsTests",
-            dependencies: ["Projections", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Projections", "JSON", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict
         ),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "Broker", "TestSupport", .product(name: "Logging", package: "swift-log")],

@@ -1,7 +1,8 @@
 import Foundation
+import JSON
 
 /// A JSON value that can cross tasks: what clients read from the server's frames and bodies.
-public enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible {
+public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     case string(String)
     case number(Double)
     case bool(Bool)
@@ -10,27 +11,37 @@ public enum JSONValue: Sendable, Equatable, Decodable, CustomStringConvertible {
     case object([String: JSONValue])
 
     public init(parsing data: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: data)
+        var reader = JSONReader(data)
+        self = try Self.read(from: &reader, depth: 0)
+        try reader.finish()
     }
 
     public init(parsing text: String) throws {
-        try self.init(parsing: Data(text.utf8))
+        var reader = JSONReader(text)
+        self = try Self.read(from: &reader, depth: 0)
+        try reader.finish()
     }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else if let string = try? container.decode(String.self) {
-            self = .string(string)
-        } else if let array = try? container.decode([JSONValue].self) {
-            self = .array(array)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
+    private static func read(from reader: inout JSONReader, depth: Int) throws(JSONError) -> JSONValue {
+        guard depth < JSONReader.maxDepth else { throw JSONError("containers nested more than \(JSONReader.maxDepth) deep") }
+        switch reader.peek() {
+        case .object:
+            var object: [String: JSONValue] = [:]
+            try reader.beginObject()
+            while let key = try reader.nextKey() { object[key] = try read(from: &reader, depth: depth + 1) }
+            return .object(object)
+        case .array:
+            var array: [JSONValue] = []
+            try reader.beginArray()
+            while try reader.nextElement() { array.append(try read(from: &reader, depth: depth + 1)) }
+            return .array(array)
+        case .string: return .string(try reader.readString())
+        case .number: return .number(try reader.readNumber())
+        case .bool: return .bool(try reader.readBool())
+        case .null:
+            _ = try reader.readNull()
+            return .null
+        case nil: throw JSONError("expected a JSON value")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 @testable import Projections
 import Testing
 
@@ -178,10 +179,22 @@ let everyEventSample: [any ChatEvent] = [
             topic: "t", partition: 0, offset: 0, key: "k", type: MessagesRead.type, version: 1,
             value: Data(#"{"conv":"g","user":"u","ts":2}"#.utf8)
         )
-        #expect(throws: DecodingError.self) { try EventCoding.decode(MessagesRead.self, from: incomplete) }
+        #expect(throws: JSONError.missing("up_to")) { try EventCoding.decode(MessagesRead.self, from: incomplete) }
+        // A field of the wrong type, and trailing bytes after the object.
+        let mistyped = EventRecord(
+            topic: "t", partition: 0, offset: 0, key: "k", type: MessagesRead.type, version: 1,
+            value: Data(#"{"conv":"g","user":"u","up_to":"1","ts":2}"#.utf8)
+        )
+        #expect(throws: JSONError.self) { try EventCoding.decode(MessagesRead.self, from: mistyped) }
+        let trailing = EventRecord(
+            topic: "t", partition: 0, offset: 0, key: "k", type: MessagesRead.type, version: 1,
+            value: Data(#"{"conv":"g","user":"u","up_to":1,"ts":2} x"#.utf8)
+        )
+        #expect(throws: JSONError.self) { try EventCoding.decode(MessagesRead.self, from: trailing) }
+        // Fields a later version added are skipped.
         let snake = EventRecord(
             topic: "t", partition: 0, offset: 0, key: "k", type: MessagesRead.type, version: 1,
-            value: Data(#"{"conv":"g","user":"u","up_to":1,"ts":2}"#.utf8)
+            value: Data(#"{"conv":"g","user":"u","up_to":1,"ts":2,"later":{"x":[1,null]}}"#.utf8)
         )
         #expect(try EventCoding.decode(MessagesRead.self, from: snake) == MessagesRead(conv: "g", user: "u", upTo: 1, ts: 2))
     }

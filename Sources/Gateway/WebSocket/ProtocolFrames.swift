@@ -1,5 +1,6 @@
 import ChatClient
 import Foundation
+import JSON
 import Projections
 
 /// A frame from a device, as the client protocol defines it. Decoding checks the shape of
@@ -74,7 +75,7 @@ enum ClientFrame: Sendable {
 }
 
 /// A frame to a device. Optional fields that are nil are left out.
-struct ServerFrame: Encodable, Sendable {
+struct ServerFrame: Sendable {
     var type: String
     var ref: String?
     var dseq: Int64?
@@ -155,7 +156,31 @@ struct ServerFrame: Encodable, Sendable {
         (self.dseq, self.msgId, self.conv, self.seq, self.ts) = (dseq, msgId, conv, seq, ts)
     }
 
+    /// The frame's text: keys in sorted order, nil fields left out.
     func json() -> String {
-        (try? JSONBody.encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        var json = JSONWriter(capacity: 128 + (body?.utf8.count ?? 0))
+        json.beginObject()
+        json.field("body", body)
+        json.field("by", by)
+        json.field("code", code)
+        json.field("conv", conv)
+        json.field("dseq", dseq)
+        json.field("from", from)
+        json.field("group_id", groupId)
+        json.field("last_seen", lastSeen)
+        json.field("media", media)
+        json.field("message", message)
+        json.field("msg_id", msgId)
+        json.field("node", node)
+        json.field("online", online)
+        json.field("ref", ref)
+        json.field("seq", seq)
+        json.field("status", status)
+        json.field("ts", ts)
+        json.field("type", type)
+        json.field("up_to", upTo)
+        json.field("user", user)
+        json.endObject()
+        return json.text
     }
 }

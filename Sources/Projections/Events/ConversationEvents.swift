@@ -1,3 +1,5 @@
+import JSON
+
 /// `chat.conversations`, keyed by conversation id: everything that happens in a conversation,
 /// in order. These events are requests; the conversation fold decides what they do.
 
@@ -20,6 +22,44 @@ public struct GroupCreated: ChatEvent {
     }
 }
 
+extension GroupCreated {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var groupId: String?
+        var name: String?
+        var creator: String?
+        var members: [String]?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "creator": creator = try json.readString()
+            case "group_id": groupId = try json.readString()
+            case "members": members = try json.readStrings()
+            case "name": name = try json.readString()
+            case "ts": ts = try json.readInt()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            groupId: groupId.required("group_id"),
+            name: name.required("name"),
+            creator: creator.required("creator"),
+            members: members.required("members"),
+            ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("creator", creator)
+        json.field("group_id", groupId)
+        json.field("members", members)
+        json.field("name", name)
+        json.field("ts", ts)
+        json.endObject()
+    }
+}
+
 public struct MemberAdded: ChatEvent {
     public static let type = "MemberAdded"
     public static let version = 1
@@ -37,6 +77,40 @@ public struct MemberAdded: ChatEvent {
     }
 }
 
+extension MemberAdded {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var conv: String?
+        var user: String?
+        var by: String?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "by": by = try json.readString()
+            case "conv": conv = try json.readString()
+            case "ts": ts = try json.readInt()
+            case "user": user = try json.readString()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            conv: conv.required("conv"),
+            user: user.required("user"),
+            by: by.required("by"),
+            ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("by", by)
+        json.field("conv", conv)
+        json.field("ts", ts)
+        json.field("user", user)
+        json.endObject()
+    }
+}
+
 public struct MemberRemoved: ChatEvent {
     public static let type = "MemberRemoved"
     public static let version = 1
@@ -51,6 +125,40 @@ public struct MemberRemoved: ChatEvent {
         self.user = user
         self.by = by
         self.ts = ts
+    }
+}
+
+extension MemberRemoved {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var conv: String?
+        var user: String?
+        var by: String?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "by": by = try json.readString()
+            case "conv": conv = try json.readString()
+            case "ts": ts = try json.readInt()
+            case "user": user = try json.readString()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            conv: conv.required("conv"),
+            user: user.required("user"),
+            by: by.required("by"),
+            ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("by", by)
+        json.field("conv", conv)
+        json.field("ts", ts)
+        json.field("user", user)
+        json.endObject()
     }
 }
 
@@ -84,6 +192,56 @@ public struct MessageSent: ChatEvent {
     }
 }
 
+extension MessageSent {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var conv: String?
+        var from: String?
+        var device: String?
+        var clientId: String?
+        var peer: String?
+        var body: String?
+        var media: [String]?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "body": body = try json.readOptionalString()
+            case "client_id": clientId = try json.readString()
+            case "conv": conv = try json.readString()
+            case "device": device = try json.readString()
+            case "from": from = try json.readString()
+            case "media": media = try json.readStrings()
+            case "peer": peer = try json.readOptionalString()
+            case "ts": ts = try json.readInt()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            conv: conv.required("conv"),
+            from: from.required("from"),
+            device: device.required("device"),
+            clientId: clientId.required("client_id"),
+            peer: peer,
+            body: body,
+            media: media,
+            ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("body", body)
+        json.field("client_id", clientId)
+        json.field("conv", conv)
+        json.field("device", device)
+        json.field("from", from)
+        json.field("media", media)
+        json.field("peer", peer)
+        json.field("ts", ts)
+        json.endObject()
+    }
+}
+
 /// A member's devices acknowledged every message of `conv` up to `upTo`.
 public struct MessagesDelivered: ChatEvent {
     public static let type = "MessagesDelivered"
@@ -102,6 +260,40 @@ public struct MessagesDelivered: ChatEvent {
     }
 }
 
+extension MessagesDelivered {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var conv: String?
+        var user: String?
+        var upTo: Int64?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "conv": conv = try json.readString()
+            case "ts": ts = try json.readInt()
+            case "up_to": upTo = try json.readInt()
+            case "user": user = try json.readString()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            conv: conv.required("conv"),
+            user: user.required("user"),
+            upTo: upTo.required("up_to"),
+            ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("conv", conv)
+        json.field("ts", ts)
+        json.field("up_to", upTo)
+        json.field("user", user)
+        json.endObject()
+    }
+}
+
 /// A member read `conv` up to `upTo`.
 public struct MessagesRead: ChatEvent {
     public static let type = "MessagesRead"
@@ -117,6 +309,40 @@ public struct MessagesRead: ChatEvent {
         self.user = user
         self.upTo = upTo
         self.ts = ts
+    }
+}
+
+extension MessagesRead {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var conv: String?
+        var user: String?
+        var upTo: Int64?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "conv": conv = try json.readString()
+            case "ts": ts = try json.readInt()
+            case "up_to": upTo = try json.readInt()
+            case "user": user = try json.readString()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            conv: conv.required("conv"),
+            user: user.required("user"),
+            upTo: upTo.required("up_to"),
+            ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("conv", conv)
+        json.field("ts", ts)
+        json.field("up_to", upTo)
+        json.field("user", user)
+        json.endObject()
     }
 }
 

@@ -1,3 +1,5 @@
+import JSON
+
 /// `chat.cursors` (compacted), keyed by `user/device`: how far each device has acknowledged
 /// its deliveries. Written to the partition of the user's inbox, so one node reads both.
 public struct DeviceCursor: ChatEvent {
@@ -18,4 +20,38 @@ public struct DeviceCursor: ChatEvent {
     }
 
     public var key: String { "\(user)/\(device)" }
+}
+
+extension DeviceCursor {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var user: String?
+        var device: String?
+        var acked: Int64?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "acked": acked = try json.readInt()
+            case "device": device = try json.readString()
+            case "ts": ts = try json.readInt()
+            case "user": user = try json.readString()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            user: user.required("user"),
+            device: device.required("device"),
+            acked: acked.required("acked"),
+            ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("acked", acked)
+        json.field("device", device)
+        json.field("ts", ts)
+        json.field("user", user)
+        json.endObject()
+    }
 }

@@ -1,3 +1,5 @@
+import JSON
+
 /// `chat.inbox`, keyed by the recipient: what each user is owed. Every record is derived by
 /// the conversation processor from one conversation event; `id` names that origin, so a
 /// record written twice (a processor that crashed before committing) is recognised.
@@ -38,6 +40,68 @@ public struct MessageDelivery: ChatEvent {
     }
 }
 
+extension MessageDelivery {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var id: String?
+        var msgId: String?
+        var conv: String?
+        var seq: Int64?
+        var from: String?
+        var groupId: String?
+        var body: String?
+        var media: [String]?
+        var ts: Int64?
+        var originDevice: String?
+        var ref: String?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "body": body = try json.readOptionalString()
+            case "conv": conv = try json.readString()
+            case "from": from = try json.readString()
+            case "group_id": groupId = try json.readOptionalString()
+            case "id": id = try json.readString()
+            case "media": media = try json.readStrings()
+            case "msg_id": msgId = try json.readString()
+            case "origin_device": originDevice = try json.readOptionalString()
+            case "ref": ref = try json.readOptionalString()
+            case "seq": seq = try json.readInt()
+            case "ts": ts = try json.readInt()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            id: id.required("id"),
+            msgId: msgId.required("msg_id"),
+            conv: conv.required("conv"),
+            seq: seq.required("seq"),
+            from: from.required("from"),
+            groupId: groupId,
+            body: body,
+            media: media,
+            ts: ts.required("ts"),
+            originDevice: originDevice,
+            ref: ref
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("body", body)
+        json.field("conv", conv)
+        json.field("from", from)
+        json.field("group_id", groupId)
+        json.field("id", id)
+        json.field("media", media)
+        json.field("msg_id", msgId)
+        json.field("origin_device", originDevice)
+        json.field("ref", ref)
+        json.field("seq", seq)
+        json.field("ts", ts)
+        json.endObject()
+    }
+}
+
 /// A repeated `send` (same client id): the device gets the original `sent` again.
 public struct SendRepeated: ChatEvent {
     public static let type = "SendRepeated"
@@ -62,6 +126,52 @@ public struct SendRepeated: ChatEvent {
     }
 }
 
+extension SendRepeated {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var id: String?
+        var device: String?
+        var ref: String?
+        var msgId: String?
+        var conv: String?
+        var seq: Int64?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "conv": conv = try json.readString()
+            case "device": device = try json.readString()
+            case "id": id = try json.readString()
+            case "msg_id": msgId = try json.readString()
+            case "ref": ref = try json.readString()
+            case "seq": seq = try json.readInt()
+            case "ts": ts = try json.readInt()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            id: id.required("id"),
+            device: device.required("device"),
+            ref: ref.required("ref"),
+            msgId: msgId.required("msg_id"),
+            conv: conv.required("conv"),
+            seq: seq.required("seq"),
+            ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("conv", conv)
+        json.field("device", device)
+        json.field("id", id)
+        json.field("msg_id", msgId)
+        json.field("ref", ref)
+        json.field("seq", seq)
+        json.field("ts", ts)
+        json.endObject()
+    }
+}
+
 /// A refused `send`, for the device that sent it.
 public struct SendRejected: ChatEvent {
     public static let type = "SendRejected"
@@ -79,6 +189,44 @@ public struct SendRejected: ChatEvent {
         self.ref = ref
         self.code = code
         self.message = message
+    }
+}
+
+extension SendRejected {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var id: String?
+        var device: String?
+        var ref: String?
+        var code: String?
+        var message: String?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "code": code = try json.readString()
+            case "device": device = try json.readString()
+            case "id": id = try json.readString()
+            case "message": message = try json.readString()
+            case "ref": ref = try json.readString()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            id: id.required("id"),
+            device: device.required("device"),
+            ref: ref.required("ref"),
+            code: code.required("code"),
+            message: message.required("message")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("code", code)
+        json.field("device", device)
+        json.field("id", id)
+        json.field("message", message)
+        json.field("ref", ref)
+        json.endObject()
     }
 }
 
@@ -102,6 +250,48 @@ public struct ReceiptDelivery: ChatEvent {
         self.status = status
         self.upTo = upTo
         self.ts = ts
+    }
+}
+
+extension ReceiptDelivery {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var id: String?
+        var conv: String?
+        var by: String?
+        var status: String?
+        var upTo: Int64?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "by": by = try json.readString()
+            case "conv": conv = try json.readString()
+            case "id": id = try json.readString()
+            case "status": status = try json.readString()
+            case "ts": ts = try json.readInt()
+            case "up_to": upTo = try json.readInt()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            id: id.required("id"),
+            conv: conv.required("conv"),
+            by: by.required("by"),
+            status: status.required("status"),
+            upTo: upTo.required("up_to"),
+            ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("by", by)
+        json.field("conv", conv)
+        json.field("id", id)
+        json.field("status", status)
+        json.field("ts", ts)
+        json.field("up_to", upTo)
+        json.endObject()
     }
 }
 
