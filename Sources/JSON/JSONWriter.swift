@@ -52,6 +52,13 @@ public struct JSONWriter {
         afterValue = false
     }
 
+    /// A member's key that is not a literal (a dictionary's key), escaped like any string.
+    public mutating func key(string key: String) {
+        string(key)
+        bytes.append(.colon)
+        afterValue = false
+    }
+
     // MARK: - Values
 
     public mutating func string(_ value: String) {

@@ -83,6 +83,10 @@ extension ChatGateway {
                     }
                 }
             }
+            group.addTask {
+                // Ends with the session, after recording what it took last.
+                for await _ in session.markerWakeups { await self.recordMarkers(of: session) }
+            }
             do {
                 let (cursor, pending) = try await inbox.connect(user: user, device: device)
                 await session.start(cursor: cursor, pending: pending)
@@ -112,12 +116,10 @@ extension ChatGateway {
                 ChatMetrics.received()
                 try await send(id: id, to: target, body: body, media: media, from: session)
             case .ack(let upTo):
-                let upTo = min(upTo, await session.highestSent)
-                if upTo >= 0 { try await inbox.acknowledge(user: session.user, device: session.device, upTo: upTo) }
+                await session.acknowledged(upTo: upTo)
             case .read(let conv, let upTo):
                 guard upTo > 0 else { throw ClientFrame.Invalid(code: "invalid_request", message: "up_to must be a positive seq") }
-                let event = MessagesRead(conv: conv, user: session.user, upTo: upTo, ts: Self.now())
-                try await writer.append(event, role: .conversations, key: conv)
+                await session.read(conv: conv, upTo: upTo)
             case .typing(let conv):
                 try await typing(in: conv, from: session)
             case .ping:
@@ -130,6 +132,23 @@ extension ChatGateway {
         } catch {
             logger.warning("request failed", metadata: ["user": "\(session.user)", "error": "\(error)"])
             await session.send(.error(code: "unavailable", message: "the request could not be stored; try again"))
+        }
+    }
+
+    /// Records the device's latest ack (cursor and delivered markers), then its reads.
+    private func recordMarkers(of session: DeviceSession) async {
+        let (ack, reads) = await session.takeMarkers()
+        do {
+            if let ack { try await inbox.acknowledge(user: session.user, device: session.device, upTo: ack) }
+            var pending: [PendingDelivery] = []
+            for read in reads {
+                let event = MessagesRead(conv: read.conv, user: session.user, upTo: read.upTo, ts: Self.now())
+                pending.append(try await writer.enqueue(writer.record(event, role: .conversations, key: read.conv)))
+            }
+            for delivery in pending { _ = try await delivery.report() }
+        } catch {
+            logger.warning("could not record acks or reads", metadata: ["user": "\(session.user)", "error": "\(error)"])
+            await session.send(.error(code: "unavailable", message: "the ack or read could not be stored; send it again"))
         }
     }
 

@@ -19,6 +19,14 @@ actor DeviceSession {
     nonisolated let appends: AsyncStream<(ref: String, delivery: PendingDelivery)>
     private nonisolated let appendQueue: AsyncStream<(ref: String, delivery: PendingDelivery)>.Continuation
 
+    /// Wake-ups for the task that records the device's acks and reads, in the order the device
+    /// sent them. While one is being recorded, acks that arrive collapse into the highest, so
+    /// a device acking every message costs one cursor write per round trip, not one per message.
+    nonisolated let markerWakeups: AsyncStream<Void>
+    private nonisolated let markerWakeup: AsyncStream<Void>.Continuation
+    private var unrecordedAck: Int64?
+    private var unrecordedReads: [(conv: String, upTo: Int64)] = []
+
     /// Frames waiting to be written by the connection's writer task.
     private let frames: AsyncStream<String>.Continuation
     nonisolated let outgoing: AsyncStream<String>
@@ -42,14 +50,33 @@ actor DeviceSession {
         self.logger = logger
         (outgoing, frames) = AsyncStream.makeStream(of: String.self)
         (appends, appendQueue) = AsyncStream.makeStream(of: (ref: String, delivery: PendingDelivery).self)
+        (markerWakeups, markerWakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     nonisolated func confirmLater(ref: String, _ delivery: PendingDelivery) {
         appendQueue.yield((ref, delivery))
     }
 
-    /// The highest dseq written to this device: acks beyond it are clamped to it.
-    var highestSent: Int64 { lastSent }
+    /// The device has every delivery up to `upTo` (clamped to what was written to it).
+    func acknowledged(upTo: Int64) {
+        let upTo = min(upTo, lastSent)
+        guard upTo >= 0, upTo > unrecordedAck ?? -1 else { return }
+        unrecordedAck = upTo
+        markerWakeup.yield()
+    }
+
+    /// The user read `conv` up to `upTo`.
+    func read(conv: String, upTo: Int64) {
+        unrecordedReads.append((conv, upTo))
+        markerWakeup.yield()
+    }
+
+    /// What is not recorded yet: the ack first, since it came before any read taken with it
+    /// (reads behind it stay behind it).
+    func takeMarkers() -> (ack: Int64?, reads: [(conv: String, upTo: Int64)]) {
+        defer { (unrecordedAck, unrecordedReads) = (nil, []) }
+        return (unrecordedAck, unrecordedReads)
+    }
 
     /// Writes what the device is owed since `cursor`, then whatever was pushed meanwhile.
     func start(cursor: Int64, pending: [StoredDelivery]) {
@@ -109,5 +136,6 @@ actor DeviceSession {
         closed = true
         frames.finish()
         appendQueue.finish()
+        markerWakeup.finish()
     }
 }

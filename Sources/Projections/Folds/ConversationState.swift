@@ -1,5 +1,5 @@
 /// Everything the conversation fold needs to decide about the next event of one conversation.
-public struct ConversationState: Codable, Sendable, Equatable {
+public struct ConversationState: Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case direct
         case group
@@ -11,13 +11,13 @@ public struct ConversationState: Codable, Sendable, Equatable {
     }
 
     /// The first and last `seq` a member sent, to know whom a receipt concerns.
-    public struct SentRange: Codable, Sendable, Equatable {
+    public struct SentRange: Sendable, Equatable {
         public var first: Int64
         public var last: Int64
     }
 
     /// A message remembered for client-id deduplication.
-    public struct RecentSend: Codable, Sendable, Equatable {
+    public struct RecentSend: Sendable, Equatable {
         public var clientId: String
         public var seq: Int64
         public var ts: Int64
@@ -79,14 +79,10 @@ public struct ConversationState: Codable, Sendable, Equatable {
     public var delivered: [String: Int64] = [:]
     public var read: [String: Int64] = [:]
     public var sent: [String: SentRange] = [:]
-    /// Not part of the stored form (see `CodingKeys`): a store keeps these as rows beside
-    /// its history and hands them back when it loads a state.
+    /// Not part of the stored form (see ConversationState+JSON): a store keeps these as rows
+    /// beside its history and hands them back when it loads a state.
     public var recentSends: [String: ClientIdWindow] = [:]
     public var createdAt: Int64
-
-    private enum CodingKeys: String, CodingKey {
-        case id, kind, name, members, lastSeq, lastMessageTs, delivered, read, sent, createdAt
-    }
 
     public init(id: String, kind: Kind, name: String?, members: [String: Role], createdAt: Int64) {
         self.id = id

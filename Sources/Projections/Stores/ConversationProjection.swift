@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSON
 
 /// The read model of `chat.conversations`: conversations with their members' cursors, and
 /// the message history by (conversation, seq). It runs the same fold as the conversation
@@ -12,13 +13,6 @@ public final class ConversationProjection: @unchecked Sendable {
     /// Accessed only from the one task that applies batches (and from lookups made through
     /// `state(of:)`, which the owner serialises), hence the unchecked sendability.
     private var cache: [String: ConversationState] = [:]
-    private let encoder = {
-        // Sorted keys: the same state is the same bytes, on every node and in every rebuild.
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-    private let decoder = JSONDecoder()
 
     public init() {}
 
@@ -51,7 +45,7 @@ public final class ConversationProjection: @unchecked Sendable {
                     """,
                 arguments: [
                     state.id, state.kind.rawValue, state.name, state.lastSeq, state.lastMessageTs, state.createdAt,
-                    try encoder.encode(state),
+                    Self.encode(state),
                 ]
             )
         }
@@ -64,7 +58,9 @@ public final class ConversationProjection: @unchecked Sendable {
         guard let data = try Data.fetchOne(db, sql: "SELECT state FROM conversations WHERE id = ?", arguments: [conv]) else {
             return nil
         }
-        var state = try decoder.decode(ConversationState.self, from: data)
+        var json = JSONReader(data)
+        var state = try ConversationState(json: &json)
+        try json.finish()
         // The client ids the fold remembers are the senders' latest messages in the history.
         for sender in state.sent.keys {
             let rows = try Row.fetchAll(
@@ -78,6 +74,12 @@ public final class ConversationProjection: @unchecked Sendable {
         }
         cache[conv] = state
         return state
+    }
+
+    private static func encode(_ state: ConversationState) -> Data {
+        var json = JSONWriter()
+        state.write(to: &json)
+        return json.data
     }
 
     private func write(_ decisions: [ConversationDecision], state: ConversationState?, in db: Database) throws {
@@ -112,7 +114,11 @@ public final class ConversationProjection: @unchecked Sendable {
                         """,
                     arguments: [
                         message.conv, message.seq, message.msgId, message.from, message.clientId, message.body,
-                        message.media.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }, message.ts,
+                        message.media.map { media in
+                            var json = JSONWriter()
+                            json.strings(media)
+                            return json.text
+                        }, message.ts,
                     ]
                 )
                 try db.run(

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import JSON
 
 /// Reads of the conversation read model, for the gateway's answers.
 public enum ConversationQueries {
@@ -99,7 +100,10 @@ public enum ConversationQueries {
             let media: String? = row["media"]
             return Message(
                 msgId: row["msg_id"], conv: row["conv"], seq: row["seq"], from: row["sender"], body: row["body"],
-                media: media.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }, ts: row["ts"]
+                media: media.flatMap { text in
+                    var json = JSONReader(text)
+                    return try? json.readStrings()
+                }, ts: row["ts"]
             )
         }
     }
