@@ -72,20 +72,22 @@ extension ChatGateway {
                 try? await outbound.close(.normalClosure, reason: nil)
             }
             group.addTask {
-                for await append in session.appends {
-                    do {
-                        _ = try await append.delivery.report()
-                    } catch {
-                        await session.send(.error(
-                            code: "unavailable", message: "the message could not be stored; send it again with the same id",
-                            ref: append.ref
-                        ))
+                // Ends with the session, after what was queued before it closed.
+                for await work in session.work {
+                    switch work {
+                    case .confirm(let ref, let delivery):
+                        do {
+                            _ = try await delivery.report()
+                        } catch {
+                            await session.send(.error(
+                                code: "unavailable", message: "the message could not be stored; send it again with the same id",
+                                ref: ref
+                            ))
+                        }
+                    case .recordMarkers:
+                        await self.recordMarkers(of: session)
                     }
                 }
-            }
-            group.addTask {
-                // Ends with the session, after recording what it took last.
-                for await _ in session.markerWakeups { await self.recordMarkers(of: session) }
             }
             do {
                 let (cursor, pending) = try await inbox.connect(user: user, device: device)

@@ -14,18 +14,21 @@ actor DeviceSession {
     nonisolated let device: String
     nonisolated let id = UUID()
 
-    /// Appends handed to Kafka whose acknowledgement has not come back, in order: the session
-    /// goes on reading frames meanwhile, and a failed append is reported with its `ref`.
-    nonisolated let appends: AsyncStream<(ref: String, delivery: PendingDelivery)>
-    private nonisolated let appendQueue: AsyncStream<(ref: String, delivery: PendingDelivery)>.Continuation
+    /// What the session's background task does, in order, while the session goes on reading
+    /// frames: confirming appends handed to Kafka (a failed one is reported with its `ref`),
+    /// and recording the device's acks and reads. While one of those is being recorded, acks
+    /// that arrive collapse into the highest, so a device acking every message costs one
+    /// cursor write per round trip, not one per message.
+    enum Work: Sendable {
+        case confirm(ref: String, PendingDelivery)
+        case recordMarkers
+    }
 
-    /// Wake-ups for the task that records the device's acks and reads, in the order the device
-    /// sent them. While one is being recorded, acks that arrive collapse into the highest, so
-    /// a device acking every message costs one cursor write per round trip, not one per message.
-    nonisolated let markerWakeups: AsyncStream<Void>
-    private nonisolated let markerWakeup: AsyncStream<Void>.Continuation
+    nonisolated let work: AsyncStream<Work>
+    private nonisolated let workQueue: AsyncStream<Work>.Continuation
     private var unrecordedAck: Int64?
     private var unrecordedReads: [(conv: String, upTo: Int64)] = []
+    private var markersQueued = false
 
     /// Frames waiting to be written by the connection's writer task.
     private let frames: AsyncStream<String>.Continuation
@@ -49,12 +52,11 @@ actor DeviceSession {
         self.device = device
         self.logger = logger
         (outgoing, frames) = AsyncStream.makeStream(of: String.self)
-        (appends, appendQueue) = AsyncStream.makeStream(of: (ref: String, delivery: PendingDelivery).self)
-        (markerWakeups, markerWakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (work, workQueue) = AsyncStream.makeStream(of: Work.self)
     }
 
     nonisolated func confirmLater(ref: String, _ delivery: PendingDelivery) {
-        appendQueue.yield((ref, delivery))
+        workQueue.yield(.confirm(ref: ref, delivery))
     }
 
     /// The device has every delivery up to `upTo` (clamped to what was written to it).
@@ -62,19 +64,25 @@ actor DeviceSession {
         let upTo = min(upTo, lastSent)
         guard upTo >= 0, upTo > unrecordedAck ?? -1 else { return }
         unrecordedAck = upTo
-        markerWakeup.yield()
+        queueMarkers()
     }
 
     /// The user read `conv` up to `upTo`.
     func read(conv: String, upTo: Int64) {
         unrecordedReads.append((conv, upTo))
-        markerWakeup.yield()
+        queueMarkers()
+    }
+
+    private func queueMarkers() {
+        guard !markersQueued else { return }
+        markersQueued = true
+        workQueue.yield(.recordMarkers)
     }
 
     /// What is not recorded yet: the ack first, since it came before any read taken with it
     /// (reads behind it stay behind it).
     func takeMarkers() -> (ack: Int64?, reads: [(conv: String, upTo: Int64)]) {
-        defer { (unrecordedAck, unrecordedReads) = (nil, []) }
+        defer { (unrecordedAck, unrecordedReads, markersQueued) = (nil, [], false) }
         return (unrecordedAck, unrecordedReads)
     }
 
@@ -135,7 +143,6 @@ actor DeviceSession {
         if let frame { frames.yield(frame.json()) }
         closed = true
         frames.finish()
-        appendQueue.finish()
-        markerWakeup.finish()
+        workQueue.finish()
     }
 }
