@@ -76,16 +76,35 @@ public final class ConversationProcessor: Sendable {
         var processed: [TopicPartition: Int64] = [:]
         var lastCommit = ContinuousClock.now
 
-        func commit() async throws {
-            for delivery in pending { _ = try await delivery.report() }
-            pending.removeAll(keepingCapacity: true)
-            do {
-                try await consumer.commit(processed)
-            } catch {
-                // Partitions revoked meanwhile refuse the commit; their new owner redoes the
-                // work, and the repeated deliveries are recognised by their origin ids.
-                logger.warning("commit refused", metadata: ["error": "\(error)"])
+        // Commits run beside the processing, one at a time and in order: each waits until the
+        // deliveries it covers are durable, then commits their records' offsets. Processing
+        // does not stop for them.
+        let (commits, commitQueue) = AsyncStream.makeStream(of: (deliveries: [PendingDelivery], offsets: [TopicPartition: Int64]).self)
+        let commitFailure = Locked<(any Error)?>(nil)
+        let committer = Task {
+            for await job in commits {
+                do {
+                    for delivery in job.deliveries { _ = try await delivery.report() }
+                } catch {
+                    commitFailure.withLock { $0 = error }
+                    return
+                }
+                do {
+                    try await consumer.commit(job.offsets)
+                } catch {
+                    // Partitions revoked meanwhile refuse the commit; their new owner redoes the
+                    // work, and the repeated deliveries are recognised by their origin ids.
+                    logger.warning("commit refused", metadata: ["error": "\(error)"])
+                }
             }
+        }
+
+        func commit() throws {
+            // A delivery that failed for good stops the processor: its records must not be
+            // committed, and a restart redoes them.
+            if let failure = commitFailure.value { throw failure }
+            commitQueue.yield((pending, processed))
+            pending.removeAll(keepingCapacity: true)
             processed.removeAll(keepingCapacity: true)
             lastCommit = .now
         }
@@ -114,11 +133,16 @@ public final class ConversationProcessor: Sendable {
                 let due = pending.count >= settings.commitEvery || ContinuousClock.now - lastCommit >= settings.commitInterval
                     || batch.isEmpty
                 if due && !processed.isEmpty {
-                    try await commit()
+                    try commit()
                 }
             }
-            try await commit()
+            try commit()
+            commitQueue.finish()
+            await committer.value
+            if let failure = commitFailure.value { throw failure }
         } catch {
+            commitQueue.finish()
+            committer.cancel()
             watcher.cancel()
             await consumer.close()
             throw error
