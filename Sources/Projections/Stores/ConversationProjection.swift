@@ -19,6 +19,8 @@ public final class ConversationProjection: @unchecked Sendable {
     /// Applies records of `chat.conversations` in log order and returns each one's decisions.
     public func apply(_ records: [EventRecord], in db: Database) throws -> [(EventRecord, [ConversationDecision])] {
         var touched: Set<String> = []
+        /// Senders have delivered and read what they sent: their cursors move once per batch.
+        var senderCursors: [SenderCursor: Int64] = [:]
         var results: [(EventRecord, [ConversationDecision])] = []
         results.reserveCapacity(records.count)
         for record in records {
@@ -32,8 +34,14 @@ public final class ConversationProjection: @unchecked Sendable {
             let (after, decisions) = ConversationFold.apply(cache.removeValue(forKey: conv), event)
             cache[conv] = after
             if decisions.contains(where: \.changesState) { touched.insert(conv) }
-            try write(decisions, state: after, in: db)
+            try write(decisions, state: after, senderCursors: &senderCursors, in: db)
             results.append((record, decisions))
+        }
+        for (cursor, seq) in senderCursors {
+            try db.run(
+                sql: "UPDATE members SET delivered = MAX(delivered, ?), read = MAX(read, ?) WHERE conv = ? AND user = ?",
+                arguments: [seq, seq, cursor.conv, cursor.user]
+            )
         }
         for conv in touched {
             guard let state = cache[conv] else { continue }
@@ -82,7 +90,14 @@ public final class ConversationProjection: @unchecked Sendable {
         return json.data
     }
 
-    private func write(_ decisions: [ConversationDecision], state: ConversationState?, in db: Database) throws {
+    private struct SenderCursor: Hashable {
+        var conv: String
+        var user: String
+    }
+
+    private func write(
+        _ decisions: [ConversationDecision], state: ConversationState?, senderCursors: inout [SenderCursor: Int64], in db: Database
+    ) throws {
         for decision in decisions {
             switch decision {
             case .groupCreated:
@@ -121,10 +136,7 @@ public final class ConversationProjection: @unchecked Sendable {
                         }, message.ts,
                     ]
                 )
-                try db.run(
-                    sql: "UPDATE members SET delivered = MAX(delivered, ?), read = MAX(read, ?) WHERE conv = ? AND user = ?",
-                    arguments: [message.seq, message.seq, message.conv, message.from]
-                )
+                senderCursors[SenderCursor(conv: message.conv, user: message.from), default: 0] = message.seq
                 for media in message.media ?? [] {
                     try db.run(
                         sql: "INSERT OR IGNORE INTO message_media (media_id, conv, seq) VALUES (?, ?, ?)",
