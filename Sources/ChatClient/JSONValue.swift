@@ -11,13 +11,15 @@ public enum JSONValue: Sendable, Equatable, CustomStringConvertible {
     case object([String: JSONValue])
 
     public init(parsing data: Data) throws {
-        var reader = JSONReader(data)
-        self = try Self.read(from: &reader, depth: 0)
-        try reader.finish()
+        try self.init(reading: JSONReader(data))
     }
 
     public init(parsing text: String) throws {
-        var reader = JSONReader(text)
+        try self.init(reading: JSONReader(text))
+    }
+
+    private init(reading reader: JSONReader) throws(JSONError) {
+        var reader = reader
         self = try Self.read(from: &reader, depth: 0)
         try reader.finish()
     }

@@ -79,7 +79,8 @@ public final class ConversationProcessor: Sendable {
         // Commits run beside the processing, one at a time and in order: each waits until the
         // deliveries it covers are durable, then commits their records' offsets. Processing
         // does not stop for them.
-        let (commits, commitQueue) = AsyncStream.makeStream(of: (deliveries: [PendingDelivery], offsets: [TopicPartition: Int64]).self)
+        typealias CommitJob = (deliveries: [PendingDelivery], offsets: [TopicPartition: Int64])
+        let (commits, commitQueue) = AsyncStream.makeStream(of: CommitJob.self)
         let commitFailure = Locked<(any Error)?>(nil)
         let committer = Task {
             for await job in commits {

@@ -159,7 +159,9 @@ public struct JSONWriter {
         case 0x08: bytes.append(UInt8(ascii: "b"))
         case 0x0C: bytes.append(UInt8(ascii: "f"))
         default:
-            bytes.append(contentsOf: [UInt8(ascii: "u"), .zero, .zero, Self.hexDigits[Int(byte >> 4)], Self.hexDigits[Int(byte & 0xF)]])
+            bytes.append(contentsOf: [UInt8(ascii: "u"), .zero, .zero])
+            bytes.append(Self.hexDigits[Int(byte >> 4)])
+            bytes.append(Self.hexDigits[Int(byte & 0xF)])
         }
     }
 }

@@ -17,7 +17,9 @@ import Testing
     }
 
     @Test func theStoredFormHasSortedKeysAtEveryLevelAndNoClientIdWindows() throws {
-        var state = ConversationState(id: "g1", kind: .group, name: "crew \"a\"", members: ["zed": .member, "ann": .admin], createdAt: 5)
+        var state = ConversationState(
+            id: "g1", kind: .group, name: "crew \"a\"", members: ["zed": .member, "ann": .admin], createdAt: 5
+        )
         state.lastSeq = 3
         state.lastMessageTs = 9
         state.delivered = ["zed": 2, "ann": 3]
@@ -31,7 +33,9 @@ import Testing
         expected.recentSends = [:]
         #expect(try decode(text) == expected)
         // Built in another order, the same state is the same bytes.
-        var reordered = ConversationState(id: "g1", kind: .group, name: "crew \"a\"", members: ["ann": .admin, "zed": .member], createdAt: 5)
+        var reordered = ConversationState(
+            id: "g1", kind: .group, name: "crew \"a\"", members: ["ann": .admin, "zed": .member], createdAt: 5
+        )
         (reordered.lastSeq, reordered.lastMessageTs) = (3, 9)
         reordered.sent = ["ann": .init(first: 1, last: 3)]
         reordered.read = ["ann": 3]

@@ -79,8 +79,9 @@ actor DeviceSession {
         workQueue.yield(.recordMarkers)
     }
 
-    /// What is not recorded yet: the ack first, since it came before any read taken with it
-    /// (reads behind it stay behind it).
+    /// What is not recorded yet, to be recorded ack first: an ack sent before a read must not
+    /// land after it, and an ack sent after a read landing first is harmless (reading implies
+    /// delivered).
     func takeMarkers() -> (ack: Int64?, reads: [(conv: String, upTo: Int64)]) {
         defer { (unrecordedAck, unrecordedReads, markersQueued) = (nil, [], false) }
         return (unrecordedAck, unrecordedReads)

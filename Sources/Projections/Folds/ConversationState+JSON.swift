@@ -37,7 +37,10 @@ extension ConversationState {
             default: try json.skipValue()
             }
         }
-        self.init(id: try id.required("id"), kind: try kind.required("kind"), name: name, members: try members.required("members"), createdAt: try createdAt.required("createdAt"))
+        try self.init(
+            id: id.required("id"), kind: kind.required("kind"), name: name, members: members.required("members"),
+            createdAt: createdAt.required("createdAt")
+        )
         (self.lastSeq, self.lastMessageTs, self.delivered, self.read, self.sent) = (lastSeq, lastMessageTs, delivered, read, sent)
     }
 
@@ -69,7 +72,9 @@ extension ConversationState {
         return map
     }
 
-    private static func writeMap<Value>(_ map: [String: Value], to json: inout JSONWriter, _ value: (inout JSONWriter, Value) -> Void) {
+    private static func writeMap<Value>(
+        _ map: [String: Value], to json: inout JSONWriter, _ value: (inout JSONWriter, Value) -> Void
+    ) {
         json.beginObject()
         for (key, element) in map.sorted(by: { $0.key < $1.key }) {
             json.key(string: key)
