@@ -50,27 +50,33 @@ struct ReplayBenchmark: AsyncParsableCommand {
         )
         let elapsed = ContinuousClock.now - started
         let replayed = output.stdout.firstMatch(of: /replayed (\d+) events/).flatMap { Int($0.1) } ?? 0
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("| scenario | events | seconds | events/s |")
         print("| --- | ---: | ---: | ---: |")
-        print("| chat replay: \(messages) messages and their \(replayed - messages) inbox records, every projection | \(replayed) | \(String(format: "%.1f", seconds)) | \(Int(Double(replayed) / seconds)) |")
+        print("| chat replay: \(messages) messages and their \(replayed - messages) inbox records, every projection | \(replayed) | \(format(elapsed.seconds)) | \(Int(Double(replayed) / elapsed.seconds)) |")
         try await server.stop()
     }
 
     /// Waits until the processor has fanned every message out (two inbox records each: the
     /// recipient's and the sender's copy) and the gateway has applied them.
     private func waitUntilCaughtUp(_ server: ChatServer, logger: Logger) async throws {
-        let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: server.bootstrap), logger: logger)
+        let configuration = KafkaConfiguration(bootstrapServers: server.bootstrap)
+        guard try await KafkaAdmin.using(configuration, logger: logger, caughtUp) else {
+            throw ChildProcess.Failure(description: "the inbox did not catch up with \(messages) messages within 900 s")
+        }
+    }
+
+    private func caughtUp(_ admin: KafkaAdmin) async throws -> Bool {
+        let partitions = try await admin.topics().first { $0.name == "chat.inbox" }?.partitions ?? []
         let deadline = ContinuousClock.now + .seconds(900)
         while ContinuousClock.now < deadline {
             var inbox: Int64 = 0
-            for partition in Int32(0)..<16 {
+            for partition in partitions {
                 inbox += try await admin.watermarks(TopicPartition(topic: "chat.inbox", partition: partition)).high
             }
             let gateways = try await admin.lag(group: "chat-gateways").reduce(0) { $0 + $1.lag }
-            if inbox >= 2 * Int64(messages) && gateways == 0 { break }
+            if inbox >= 2 * Int64(messages) && gateways == 0 { return true }
             try await Task.sleep(for: .seconds(1))
         }
-        await admin.close()
+        return false
     }
 }

@@ -105,8 +105,7 @@ public final class ConversationProcessor: Sendable {
             // committed, and a restart redoes them.
             if let failure = commitFailure.value { throw failure }
             commitQueue.yield((pending, processed))
-            pending.removeAll(keepingCapacity: true)
-            processed.removeAll(keepingCapacity: true)
+            (pending, processed) = ([], [:])
             lastCommit = .now
         }
 

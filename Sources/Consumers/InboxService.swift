@@ -83,10 +83,8 @@ public final class InboxService: Sendable {
                 if !batch.isEmpty {
                     let records = batch.compactMap(EventRecord.init)
                     let now = Int64(Date().timeIntervalSince1970 * 1000)
-                    let stored = try await database.writer.write { db in
-                        let stored = try DeliveryStore.apply(records, now: now, in: db)
-                        try AppliedOffsets.store(db, projection: DeliveryStore.projection, topic: topic, next: batch.nextOffsets)
-                        return stored
+                    let stored = try await database.apply(projection: DeliveryStore.projection, topic: topic, next: batch.nextOffsets) { db in
+                        try DeliveryStore.apply(records, now: now, in: db)
                     }
                     if !stored.isEmpty { await sink.deliver(stored) }
                 }
@@ -178,19 +176,15 @@ public final class InboxService: Sendable {
             return (true, delivered)
         }
         guard advanced else { return }
-        // All handed over first, then awaited together: one round trip, not one per record.
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var pending = [try await writer.enqueue(cursorRecord(user: user, device: device, acked: upTo, ts: now))]
-        for (conv, seq) in delivered.sorted(by: { $0.key < $1.key }) {
-            let marker = MessagesDelivered(conv: conv, user: user, upTo: seq, ts: now)
-            pending.append(try await writer.enqueue(writer.record(marker, role: .conversations, key: conv)))
+        let markers = delivered.sorted(by: { $0.key < $1.key }).map { conv, seq in
+            writer.record(MessagesDelivered(conv: conv, user: user, upTo: seq, ts: now), role: .conversations, key: conv)
         }
-        for delivery in pending { _ = try await delivery.report() }
+        try await writer.append([cursorRecord(user: user, device: device, acked: upTo, ts: now)] + markers)
     }
 
     private func publishCursor(user: String, device: String, acked: Int64) async throws {
-        let record = cursorRecord(user: user, device: device, acked: acked, ts: Int64(Date().timeIntervalSince1970 * 1000))
-        _ = try await writer.enqueue(record).report()
+        try await writer.append([cursorRecord(user: user, device: device, acked: acked, ts: Int64(Date().timeIntervalSince1970 * 1000))])
     }
 
     private func cursorRecord(user: String, device: String, acked: Int64, ts: Int64) -> KafkaOutgoingRecord {

@@ -49,10 +49,8 @@ public struct LogFollower: Sendable {
         try await follow(topic: topic.name, partitions: topic.partitions, from: start) { batch in
             let records = batch.compactMap(EventRecord.init)
             let next = batch.nextOffsets
-            let result = try await database.writer.write { db in
-                let result = try apply(records, db)
-                try AppliedOffsets.store(db, projection: projection, topic: topic.name, next: next)
-                return result
+            let result = try await database.apply(projection: projection, topic: topic.name, next: next) { db in
+                try apply(records, db)
             }
             handle(result)
             for (partition, offset) in next { applied.advance(partition, to: offset) }

@@ -55,8 +55,7 @@ public struct ProjectionRebuild: Sendable {
 
     /// The current end of every partition the projections read.
     public func logEnds(of projections: [Projection] = Projection.allCases) async throws -> Ends {
-        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        do {
+        try await KafkaAdmin.using(kafka, logger: logger) { admin in
             var ends: Ends = [:]
             for projection in projections {
                 let topic = catalog[projection.role]
@@ -65,11 +64,7 @@ public struct ProjectionRebuild: Sendable {
                     ends[projection, default: [:]][partition] = watermarks.high
                 }
             }
-            await admin.close()
             return ends
-        } catch {
-            await admin.close()
-            throw error
         }
     }
 
@@ -103,14 +98,12 @@ public struct ProjectionRebuild: Sendable {
             for (partition, end) in partitions.sorted(by: { $0.key < $1.key }) where end > 0 {
                 try await scanner.scan(TopicPartition(topic: topic, partition: partition), until: end) { batch in
                     let records = batch.compactMap(EventRecord.init)
-                    let next = (batch.last?.offset ?? 0) + 1
-                    try await database.writer.write { db in
+                    try await database.apply(projection: projection.storedName, topic: topic, next: batch.nextOffsets) { db in
                         switch projection {
                         case .conversations: _ = try conversations.apply(records, in: db)
                         case .media: try MediaProjection.apply(records, in: db)
                         case .deliveries: _ = try DeliveryStore.apply(records, now: now, in: db)
                         }
-                        try AppliedOffsets.store(db, projection: projection.storedName, topic: topic, partition: partition, next: next)
                     }
                     done += Int64(batch.count)
                     progress(Progress(done: done, total: total))

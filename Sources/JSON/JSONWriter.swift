@@ -20,25 +20,19 @@ public struct JSONWriter {
 
     // MARK: - Containers
 
-    public mutating func beginObject() {
+    public mutating func beginObject() { open(.openBrace) }
+    public mutating func endObject() { close(.closeBrace) }
+    public mutating func beginArray() { open(.openBracket) }
+    public mutating func endArray() { close(.closeBracket) }
+
+    private mutating func open(_ bracket: UInt8) {
         separate()
-        bytes.append(.openBrace)
+        bytes.append(bracket)
         afterValue = false
     }
 
-    public mutating func endObject() {
-        bytes.append(.closeBrace)
-        afterValue = true
-    }
-
-    public mutating func beginArray() {
-        separate()
-        bytes.append(.openBracket)
-        afterValue = false
-    }
-
-    public mutating func endArray() {
-        bytes.append(.closeBracket)
+    private mutating func close(_ bracket: UInt8) {
+        bytes.append(bracket)
         afterValue = true
     }
 

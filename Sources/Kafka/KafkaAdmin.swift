@@ -42,6 +42,21 @@ public final class KafkaAdmin: Sendable {
         client = try RDKafkaClient(type: RD_KAFKA_PRODUCER, configuration: configuration, callbacks: RDKafkaCallbacks(logger: logger))
     }
 
+    /// Runs `body` with an admin client that is closed afterwards, whatever happens.
+    public static func using<Result>(
+        _ configuration: KafkaConfiguration, logger: Logger, _ body: (KafkaAdmin) async throws -> Result
+    ) async throws -> Result {
+        let admin = try KafkaAdmin(configuration: configuration, logger: logger)
+        do {
+            let result = try await body(admin)
+            await admin.close()
+            return result
+        } catch {
+            await admin.close()
+            throw error
+        }
+    }
+
     public func close() async {
         await withCheckedContinuation { continuation in
             callQueue.async(flags: .barrier) { [self] in

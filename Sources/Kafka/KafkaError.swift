@@ -40,7 +40,6 @@ public struct KafkaError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public static let timedOut = KafkaError(code: RD_KAFKA_RESP_ERR__TIMED_OUT.rawValue, message: "timed out")
 
-
     public var description: String { "Kafka error \(code): \(message)" }
 }
 

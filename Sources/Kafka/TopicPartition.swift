@@ -16,7 +16,6 @@ public struct TopicPartition: Hashable, Sendable, CustomStringConvertible {
 public enum KafkaOffset {
     public static let beginning = Int64(RD_KAFKA_OFFSET_BEGINNING)
     public static let end = Int64(RD_KAFKA_OFFSET_END)
-    /// Continue from the group's committed offset, or `auto.offset.reset` without one.
 }
 
 /// Builds and reads `rd_kafka_topic_partition_list_t`, which the caller destroys.

@@ -38,6 +38,13 @@ public final class EventWriter: Sendable {
         try await producer.send(record(event, role: role, key: key, partition: partition))
     }
 
+    /// Appends `records` in order, all handed over before any is awaited (one round trip, not
+    /// one per record), and returns once all are durable.
+    @discardableResult
+    public func append(_ records: [KafkaOutgoingRecord]) async throws -> [KafkaDeliveryReport] {
+        try await producer.send(records)
+    }
+
     /// Hands records over in order without waiting; their reports come later.
     public func enqueue(_ record: KafkaOutgoingRecord) async throws -> PendingDelivery {
         try await producer.enqueue(record)

@@ -5,21 +5,15 @@ import Logging
 /// configs; existing topics are left as they are.
 public enum TopicProvisioner {
     public static func ensure(_ catalog: TopicCatalog, kafka: KafkaConfiguration, logger: Logger) async throws {
-        let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-        do {
+        try await KafkaAdmin.using(kafka, logger: logger) { admin in
             let existing = Set(try await admin.topics().map(\.name))
             let missing = catalog.topics.filter { !existing.contains($0.name) }
-            if !missing.isEmpty {
-                try await admin.createTopics(
-                    missing.map { NewTopic(name: $0.name, partitions: $0.partitions, configs: $0.configs) },
-                    ignoreExisting: true
-                )
-                logger.info("created topics", metadata: ["topics": "\(missing.map(\.name))"])
-            }
-            await admin.close()
-        } catch {
-            await admin.close()
-            throw error
+            guard !missing.isEmpty else { return }
+            try await admin.createTopics(
+                missing.map { NewTopic(name: $0.name, partitions: $0.partitions, configs: $0.configs) },
+                ignoreExisting: true
+            )
+            logger.info("created topics", metadata: ["topics": "\(missing.map(\.name))"])
         }
     }
 }

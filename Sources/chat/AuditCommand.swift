@@ -47,9 +47,11 @@ struct AuditCommand: AsyncParsableCommand {
             try await scanner.scan(TopicPartition(topic: conversations.name, partition: partition)) { batch in
                 for record in batch.compactMap(EventRecord.init) {
                     guard let event = try? ConversationEvent(record) else { continue }
+                    // Other conversations of the partition need no fold; a user's actions may
+                    // be in any of them.
+                    if let conversation, event.conversation != conversation { continue }
                     let (state, decisions) = ConversationFold.apply(states.removeValue(forKey: event.conversation), event)
                     states[event.conversation] = state
-                    if let conversation, event.conversation != conversation { continue }
                     if let user, !AuditTrail.involves(event, user: user) { continue }
                     entries.append(AuditTrail.entry(record, event, decisions))
                 }

@@ -35,15 +35,7 @@ struct KafkaOptions: ParsableArguments {
 
     /// Runs `body` with an admin client, closed afterwards whatever happens.
     func withAdmin<Result>(logger: Logger, _ body: (KafkaAdmin) async throws -> Result) async throws -> Result {
-        let admin = try KafkaAdmin(configuration: configuration(), logger: logger)
-        do {
-            let result = try await body(admin)
-            await admin.close()
-            return result
-        } catch {
-            await admin.close()
-            throw error
-        }
+        try await KafkaAdmin.using(configuration(), logger: logger, body)
     }
 }
 

@@ -23,9 +23,9 @@ final class ProgressReport: @unchecked Sendable {
         }
     }
 
-    /// Prints the final figures.
-    func finish(done: Int64, total: Int64) {
-        lock.withLock { write(line(done: done, total: total), final: true) }
+    /// Prints the final figures: everything there was to do is done.
+    func finish(done: Int64) {
+        lock.withLock { write(line(done: done, total: done), final: true) }
     }
 
     /// Seconds since the report started.

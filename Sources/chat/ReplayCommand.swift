@@ -36,7 +36,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let store = try ChatDatabase(path: path)
         let report = ProgressReport(label: "replay")
         let done = try await rebuild.run(into: store, until: ends) { report.update(done: $0.done, total: $0.total) }
-        report.finish(done: done, total: done)
+        report.finish(done: done)
         let counts = try await store.writer.read { db in
             try ReadModelTables.verified.map { ($0.name, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \($0.name)") ?? 0) }
                 + [("deliveries", try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries") ?? 0)]

@@ -23,10 +23,6 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var options: ChatOptions
 
-    struct Mismatch: Error, CustomStringConvertible {
-        var description: String
-    }
-
     func run() async throws {
         let logger = Logger.make(label: "verify", level: .error)
         let livePath = DataLayout(root: data).readModels
@@ -40,14 +36,17 @@ struct VerifyCommand: AsyncParsableCommand {
         try DatabasePool(path: livePath).backup(to: snapshot)
         let live = try ChatDatabase(path: "\(scratch)/live.sqlite")
         let catalog = try options.catalog()
-        let projections: [ProjectionRebuild.Projection] = [.conversations, .media]
+        // The projections whose tables are compared (the delivery queue's are not).
+        let projections = ProjectionRebuild.Projection.allCases.filter { projection in
+            ReadModelTables.verified.contains { $0.projection == projection.storedName }
+        }
         let ends = try await ProjectionRebuild.appliedOffsets(in: live, catalog: catalog, of: projections)
 
         let shadow = try ChatDatabase(path: "\(scratch)/shadow.sqlite")
         let report = ProgressReport(label: "rebuild")
         let rebuild = ProjectionRebuild(kafka: try kafka.configuration(), catalog: catalog, logger: logger)
         let done = try await rebuild.run(into: shadow, until: ends) { report.update(done: $0.done, total: $0.total) }
-        report.finish(done: done, total: done)
+        report.finish(done: done)
 
         var firstDifference: String?
         for table in ReadModelTables.verified {

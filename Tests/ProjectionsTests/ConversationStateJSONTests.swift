@@ -4,16 +4,11 @@ import Testing
 
 @Suite struct ConversationStateJSONTests {
     private func encode(_ state: ConversationState) -> String {
-        var json = JSONWriter()
-        state.write(to: &json)
-        return json.text
+        String(decoding: state.jsonData, as: UTF8.self)
     }
 
     private func decode(_ text: String) throws -> ConversationState {
-        var json = JSONReader(text)
-        let state = try ConversationState(json: &json)
-        try json.finish()
-        return state
+        try ConversationState(parsing: text.utf8)
     }
 
     @Test func theStoredFormHasSortedKeysAtEveryLevelAndNoClientIdWindows() throws {

@@ -185,12 +185,14 @@ let everyEventSample: [any ChatEvent] = [
             topic: "t", partition: 0, offset: 0, key: "k", type: MessagesRead.type, version: 1,
             value: Data(#"{"conv":"g","user":"u","up_to":"1","ts":2}"#.utf8)
         )
-        #expect(throws: JSONError.self) { try EventCoding.decode(MessagesRead.self, from: mistyped) }
+        #expect(throws: JSONError("expected an integer at byte 31")) { try EventCoding.decode(MessagesRead.self, from: mistyped) }
         let trailing = EventRecord(
             topic: "t", partition: 0, offset: 0, key: "k", type: MessagesRead.type, version: 1,
             value: Data(#"{"conv":"g","user":"u","up_to":1,"ts":2} x"#.utf8)
         )
-        #expect(throws: JSONError.self) { try EventCoding.decode(MessagesRead.self, from: trailing) }
+        #expect(throws: JSONError("expected the end of the input at byte 41")) {
+            try EventCoding.decode(MessagesRead.self, from: trailing)
+        }
         // Fields a later version added are skipped.
         let snake = EventRecord(
             topic: "t", partition: 0, offset: 0, key: "k", type: MessagesRead.type, version: 1,

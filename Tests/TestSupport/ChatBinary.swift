@@ -1,3 +1,4 @@
+import ChatClient
 import Foundation
 
 /// Where the `chat` executable built with the tests is: next to the test bundle, or
@@ -53,5 +54,17 @@ public enum ChatBinary {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ChildProcess.Failure(description: "nothing listens on port \(port) after \(timeout)")
+    }
+
+    /// Waits until the `chat` process answers `/healthz` on `port`; fails at once if it exits.
+    public static func waitUntilHealthy(_ process: ChildProcess, port: Int, name: String, timeout: Duration = .seconds(60)) async throws {
+        let http = HTTPClient(host: "127.0.0.1", port: port)
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else { throw ChildProcess.Failure(description: "\(name) exited: \(process.output.stderr)") }
+            if let result = try? await http.request("GET", "/healthz"), result.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ChildProcess.Failure(description: "\(name) did not become healthy: \(process.output.stderr)")
     }
 }

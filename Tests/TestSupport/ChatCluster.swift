@@ -12,8 +12,6 @@ public final class ChatCluster: Sendable {
     private let workers: Locked<[ChildProcess?]>
     private let gateways: Locked<[ChildProcess?]>
 
-    public var bootstrap: String { "127.0.0.1:\(kafkaPort)" }
-
     /// The HTTP side of gateway `index`.
     public func gateway(_ index: Int) -> HTTPClient { HTTPClient(host: "127.0.0.1", port: gatewayPorts[index]) }
 
@@ -51,14 +49,8 @@ public final class ChatCluster: Sendable {
         let cluster = ChatCluster(
             directory: directory, kafkaPort: kafkaPort, gatewayPorts: ports, broker: broker, workers: workers, gateways: gateways
         )
-        for (index, port) in ports.enumerated() {
-            let deadline = ContinuousClock.now + .seconds(60)
-            while (try? await HTTPClient(host: "127.0.0.1", port: port).request("GET", "/healthz"))?.status != 200 {
-                guard ContinuousClock.now < deadline, cluster.gateways.value[index]?.isRunning == true else {
-                    throw ChildProcess.Failure(description: "gateway \(index) did not become healthy: \(cluster.gateways.value[index]?.output.stderr ?? "")")
-                }
-                try await Task.sleep(for: .milliseconds(200))
-            }
+        for (index, (port, gateway)) in zip(ports, gateways).enumerated() {
+            if let gateway { try await ChatBinary.waitUntilHealthy(gateway, port: port, name: "gateway \(index)") }
         }
         return cluster
     }

@@ -35,15 +35,7 @@ public final class ChatServer: Sendable {
             "--password-iterations", "1000", "--log-level", ProcessInfo.processInfo.environment["CHAT_TEST_LOG"] ?? "warning",
         ] + extraArguments)
         process.withLock { $0 = child }
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if !child.isRunning {
-                throw ChildProcess.Failure(description: "chat serve exited: \(child.output.stderr)")
-            }
-            if let result = try? await http.request("GET", "/healthz"), result.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ChildProcess.Failure(description: "chat serve did not become healthy: \(child.output.stderr)")
+        try await ChatBinary.waitUntilHealthy(child, port: httpPort, name: "chat serve")
     }
 
     /// Sends `signal` and waits for the process to end.

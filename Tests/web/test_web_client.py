@@ -51,6 +51,19 @@ def png(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
+def start_chat(driver: WebDriver, username: str, title: str) -> None:
+    """Starts a direct chat by username and waits until it is open (the peer is looked up first)."""
+    by_id(driver, "new-chat-button").click()
+    by_id(driver, "new-chat-username").send_keys(username)
+    by_id(driver, "new-chat-submit").click()
+    wait_for(driver, lambda d: by_id(d, "conv-title").text == title, f"the chat with {title} did not open")
+
+
+def open_conversation(driver: WebDriver, title: str) -> None:
+    """Waits for a conversation to be listed, then opens it."""
+    wait_for(driver, lambda d: conversation_item(d, title), f"the list did not get {title!r}").click()
+
+
 def register(driver: WebDriver, url: str, username: str, display_name: str) -> None:
     """Creates an account through the sign-in form and waits until the socket is up."""
     driver.get(url)
@@ -120,10 +133,7 @@ def test_two_users_chat_in_two_browsers(server, browsers, screenshot_dir, tmp_pa
     assert ben.execute_script("return [innerWidth, innerHeight]") == [390, 844], "the phone window is not phone-sized"
 
     # Ann starts a direct chat with Ben by username and says hello.
-    by_id(ann, "new-chat-button").click()
-    by_id(ann, "new-chat-username").send_keys(ben_name)
-    by_id(ann, "new-chat-submit").click()
-    wait_for(ann, lambda d: by_id(d, "conv-title").text == "Ben Brook", "the new chat did not open")
+    start_chat(ann, ben_name, "Ben Brook")
     hello = "Hi Ben! <b>not bold</b> & friends"
     send_text(ann, hello)
     wait_for(ann, lambda d: status_of(d, hello) in ("sent", "delivered", "read"), "the message was not sent")
@@ -195,12 +205,9 @@ def test_reconnect_after_network_loss_delivers_once(server, browsers):
     register(ann, server.url, ann_name, ann_name)
     register(ben, server.url, ben_name, ben_name)
 
-    by_id(ann, "new-chat-button").click()
-    by_id(ann, "new-chat-username").send_keys(ben_name)
-    by_id(ann, "new-chat-submit").click()
+    start_chat(ann, ben_name, ben_name)
     send_text(ann, "before")
-    wait_for(ben, lambda d: conversation_item(d, ann_name), "Ben's list did not get the chat")
-    conversation_item(ben, ann_name).click()
+    open_conversation(ben, ann_name)
     wait_for(ben, lambda d: message_with_text(d, "before"), "Ben does not see the first message")
 
     # Cut Ben's network (DevTools closes his WebSocket), then let Ann write.
@@ -236,11 +243,9 @@ def test_a_new_device_sees_a_groups_members_and_ticks(server, browsers):
     by_id(ann, "new-group-name").send_keys(f"club {suffix}")
     by_id(ann, "new-group-members").send_keys(ben_name)
     by_id(ann, "new-group-submit").click()
-    wait_for(ann, lambda d: conversation_item(d, f"club {suffix}"), "Ann's list did not get the group")
-    conversation_item(ann, f"club {suffix}").click()
+    open_conversation(ann, f"club {suffix}")
     send_text(ann, "hello club")
-    wait_for(ben, lambda d: conversation_item(d, f"club {suffix}"), "Ben's list did not get the group")
-    conversation_item(ben, f"club {suffix}").click()
+    open_conversation(ben, f"club {suffix}")
     wait_for(ben, lambda d: message_with_text(d, "hello club"), "Ben does not see the group message")
     wait_for(ann, lambda d: status_of(d, "hello club") == "read", "Ann's group message did not turn read")
 
@@ -251,8 +256,7 @@ def test_a_new_device_sees_a_groups_members_and_ticks(server, browsers):
     by_id(tablet, "auth-username").send_keys(ann_name)
     by_id(tablet, "auth-password").send_keys("correct horse")
     by_id(tablet, "login-button").click()
-    wait_for(tablet, lambda d: conversation_item(d, f"club {suffix}"), "the second device's list lacks the group")
-    conversation_item(tablet, f"club {suffix}").click()
+    open_conversation(tablet, f"club {suffix}")
     wait_for(tablet, lambda d: message_with_text(d, "hello club"), "the second device does not show the history")
     wait_for(tablet, lambda d: status_of(d, "hello club") == "read",
              "the second device does not show the message as read")

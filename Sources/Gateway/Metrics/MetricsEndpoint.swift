@@ -1,8 +1,8 @@
+import Consumers
 import Foundation
 import Kafka
 import Logging
 import Prometheus
-import Synchronization
 
 /// What `/metrics` serves: a Prometheus registry (the one the process bootstrapped
 /// swift-metrics with) and the gauges sampled at scrape time rather than counted.
@@ -26,37 +26,28 @@ public struct MetricsEndpoint: Sendable {
     public static func consumerLag(
         groups: [String], kafka: KafkaConfiguration, registry: PrometheusCollectorRegistry, logger: Logger
     ) -> @Sendable () async -> Void {
-        let last = LockedInstant()
+        let last = Locked<ContinuousClock.Instant?>(nil)
         return {
-            guard last.claim(every: .seconds(5)) else { return }
+            let due = last.withLock { last in
+                if let previous = last, ContinuousClock.now - previous < .seconds(5) { return false }
+                last = .now
+                return true
+            }
+            guard due else { return }
             do {
-                let admin = try KafkaAdmin(configuration: kafka, logger: logger)
-                for group in groups {
-                    for lag in (try? await admin.lag(group: group)) ?? [] {
-                        registry.makeGauge(
-                            name: "chat_consumer_lag",
-                            labels: [("group", group), ("topic", lag.partition.topic), ("partition", String(lag.partition.partition))]
-                        ).set(Double(lag.lag))
+                try await KafkaAdmin.using(kafka, logger: logger) { admin in
+                    for group in groups {
+                        for lag in try await admin.lag(group: group) {
+                            registry.makeGauge(
+                                name: "chat_consumer_lag",
+                                labels: [("group", group), ("topic", lag.partition.topic), ("partition", String(lag.partition.partition))]
+                            ).set(Double(lag.lag))
+                        }
                     }
                 }
-                await admin.close()
             } catch {
                 logger.warning("could not sample consumer lag", metadata: ["error": "\(error)"])
             }
-        }
-    }
-}
-
-/// When a periodic job last ran.
-private final class LockedInstant: Sendable {
-    private let last = Mutex<ContinuousClock.Instant?>(nil)
-
-    /// True (and the time recorded) when `interval` has passed since the last claim.
-    func claim(every interval: Duration) -> Bool {
-        last.withLock { last in
-            if let previous = last, ContinuousClock.now - previous < interval { return false }
-            last = .now
-            return true
         }
     }
 }

@@ -67,12 +67,17 @@
   }
 
   /** Two letters and a stable colour for an avatar. */
+  /** A stable hue for a name or id, so a person keeps one colour everywhere. */
+  function hue(key) {
+    let hash = 0;
+    for (const ch of key || '') hash = (hash * 31 + ch.charCodeAt(0)) | 0;
+    return Math.abs(hash) % 360;
+  }
+
   function paintAvatar(node, name, key) {
     const words = (name || '').match(/[\p{L}\p{N}]+/gu) || ['?'];
     node.textContent = ([...words[0]][0] + (words.length > 1 ? [...words[1]][0] : '')).toUpperCase();
-    let hash = 0;
-    for (const ch of key || name || '') hash = (hash * 31 + ch.charCodeAt(0)) | 0;
-    node.style.backgroundColor = `hsl(${Math.abs(hash) % 360} 45% 52%)`;
+    node.style.backgroundColor = `hsl(${hue(key || name)} 45% 52%)`;
   }
 
   let toastTimer = null;
@@ -248,10 +253,16 @@
     return refreshing;
   }
 
+  /** A page of a conversation's history, newest first (before `before`, a seq, if given). */
+  function fetchPage(convId, limit, before) {
+    const query = before === undefined ? `limit=${limit}` : `before=${before}&limit=${limit}`;
+    return api('GET', `/v1/conversations/${encodeURIComponent(convId)}/messages?${query}`);
+  }
+
   /** The last message of a conversation, for its line in the list. */
   function loadPreview(conv) {
     conv.last = conv.last || { loading: true };
-    api('GET', `/v1/conversations/${encodeURIComponent(conv.conv)}/messages?limit=1`)
+    fetchPage(conv.conv, 1)
       .then(({ messages }) => messages.forEach(storeMessage))
       .catch(() => { conv.last = null; })
       .finally(scheduleRender);
@@ -324,7 +335,7 @@
   async function loadLatest(convId) {
     const history = state.history.get(convId) || { oldest: Infinity, complete: false, loading: false };
     state.history.set(convId, history);
-    const { messages } = await api('GET', `/v1/conversations/${encodeURIComponent(convId)}/messages?limit=${PAGE}`);
+    const { messages } = await fetchPage(convId, PAGE);
     messages.forEach(storeMessage);
     noteOldest(convId, history, messages);
     scheduleRender({ scrollToEnd: true });
@@ -340,8 +351,7 @@
     const box = $('messages');
     const fromBottom = box.scrollHeight - box.scrollTop;
     try {
-      const { messages } = await api('GET',
-        `/v1/conversations/${encodeURIComponent(convId)}/messages?before=${history.oldest}&limit=${PAGE}`);
+      const { messages } = await fetchPage(convId, PAGE, history.oldest);
       messages.forEach(storeMessage);
       noteOldest(convId, history, messages);
     } catch (error) {
@@ -958,7 +968,7 @@
     let sender = null;
     if (!mine && conv && conv.kind === 'group') {
       sender = h('div', { class: 'sender', 'data-from': row.from });
-      sender.style.color = `hsl(${Math.abs([...row.from].reduce((a, c) => (a * 31 + c.charCodeAt(0)) | 0, 0)) % 360} 55% 38%)`;
+      sender.style.color = `hsl(${hue(row.from)} 55% 38%)`;
       bubble.append(sender);
     }
     for (const id of row.media) bubble.append(mediaNode(id, row.localUrl));

@@ -142,12 +142,9 @@ extension ChatGateway {
         let (ack, reads) = await session.takeMarkers()
         do {
             if let ack { try await inbox.acknowledge(user: session.user, device: session.device, upTo: ack) }
-            var pending: [PendingDelivery] = []
-            for read in reads {
-                let event = MessagesRead(conv: read.conv, user: session.user, upTo: read.upTo, ts: Self.now())
-                pending.append(try await writer.enqueue(writer.record(event, role: .conversations, key: read.conv)))
-            }
-            for delivery in pending { _ = try await delivery.report() }
+            try await writer.append(reads.map { read in
+                writer.record(MessagesRead(conv: read.conv, user: session.user, upTo: read.upTo, ts: Self.now()), role: .conversations, key: read.conv)
+            })
         } catch {
             logger.warning("could not record acks or reads", metadata: ["user": "\(session.user)", "error": "\(error)"])
             await session.send(.error(code: "unavailable", message: "the ack or read could not be stored; send it again"))

@@ -43,8 +43,6 @@ actor ConnectionRegistry: DeliverySink {
         Array(sessions[user]?.values ?? [:].values)
     }
 
-    var connectedUsers: Set<String> { Set(sessions.keys) }
-
     // MARK: - Presence
 
     private func presenceMayHaveChanged(_ user: String) {
@@ -97,12 +95,10 @@ actor ConnectionRegistry: DeliverySink {
         }
     }
 
-    nonisolated func released(_ partitions: [Int32]) async {
+    func released(_ partitions: [Int32]) async {
         let moved = Set(partitions)
-        for user in await connectedUsers where moved.contains(catalog.userPartition(user)) {
-            for session in await sessions(of: user) {
-                await session.close(with: .reconnect)
-            }
+        for (user, devices) in sessions where moved.contains(catalog.userPartition(user)) {
+            for session in devices.values { await session.close(with: .reconnect) }
         }
     }
 }

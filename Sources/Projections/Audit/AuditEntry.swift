@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// One action of the log as `chat audit` prints it: where it is, who did what, and what the
 /// conversation fold decided about it (the same decision the processor made when it ran).
@@ -60,8 +61,7 @@ public enum AuditTrail {
             return AuditEntry(
                 position: record.position, ts: registered.ts, type: record.type, actor: registered.userId, conversation: nil,
                 action: "\(registered.userId) registered as \(quoted(registered.username))", outcome: "",
-                // The password hash stays out of an audit trail.
-                body: Data(#"{"user_id":"\#(registered.userId)","username":\#(quoted(registered.username))}"#.utf8)
+                body: publicFields(of: registered)
             )
         }
         if let upload = try? EventCoding.decode(MediaUploaded.self, from: record) {
@@ -108,7 +108,18 @@ public enum AuditTrail {
     }
 
     private static func quoted(_ text: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data()
-        return String(String(decoding: data, as: UTF8.self).dropFirst().dropLast())
+        var json = JSONWriter()
+        json.string(text)
+        return json.text
+    }
+
+    /// A registration without its password hash, which stays out of an audit trail.
+    private static func publicFields(of registered: UserRegistered) -> Data {
+        var json = JSONWriter()
+        json.beginObject()
+        json.field("user_id", registered.userId)
+        json.field("username", registered.username)
+        json.endObject()
+        return json.data
     }
 }

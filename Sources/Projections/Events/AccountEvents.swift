@@ -1,7 +1,7 @@
 import JSON
 
 /// How a password is stored: PBKDF2-HMAC-SHA256 with a per-user salt.
-public struct PasswordHash: Codable, Sendable, Equatable {
+public struct PasswordHash: JSONRepresentable, Sendable, Equatable {
     public var algorithm: String
     public var iterations: Int
     /// Base64.

@@ -6,17 +6,15 @@ import JSON
 ///
 /// Each event reads and writes its own JSON (not through `Codable`): every message is encoded
 /// and decoded several times on its way, and a direct codec costs a fraction of `JSONEncoder`'s.
-public protocol ChatEvent: Sendable, Equatable {
+///
+/// An event's `init(json:)` skips fields it does not know (a later version of the same schema
+/// may add some); `write(to:)` writes one object with snake_case keys in sorted order, nil
+/// fields left out.
+public protocol ChatEvent: JSONRepresentable, Sendable, Equatable {
     /// The `type` header, e.g. `MessageSent`.
     static var type: String { get }
     /// The `v` header; bumped when the body changes incompatibly.
     static var version: Int { get }
-
-    /// Reads the event's object; fields it does not know are skipped (a later version of the
-    /// same schema may add some).
-    init(json: inout JSONReader) throws(JSONError)
-    /// Writes the event as one object with snake_case keys in sorted order, nil fields left out.
-    func write(to json: inout JSONWriter)
 }
 
 /// A record as the folds see it: where it is in the log and what it says, nothing of the
@@ -51,18 +49,13 @@ public enum EventCoding {
     public static let versionHeader = "v"
 
     public static func encode<Event: ChatEvent>(_ event: Event) -> Data {
-        var json = JSONWriter()
-        event.write(to: &json)
-        return json.data
+        event.jsonData
     }
 
     public static func decode<Event: ChatEvent>(_: Event.Type, from record: EventRecord) throws -> Event {
         guard record.type == Event.type else { throw EventDecodingError.wrongType(record.type, expected: Event.type) }
         guard record.version <= Event.version else { throw EventDecodingError.newerVersion(record.type, record.version) }
-        var json = JSONReader(record.value)
-        let event = try Event(json: &json)
-        try json.finish()
-        return event
+        return try Event(parsing: record.value)
     }
 }
 

@@ -60,7 +60,47 @@ extension GroupCreated {
     }
 }
 
-public struct MemberAdded: ChatEvent {
+/// A member added to or removed from a group, and by whom: both events have these fields.
+public protocol MembershipChange: ChatEvent {
+    var conv: String { get }
+    var user: String { get }
+    var by: String { get }
+    var ts: Int64 { get }
+    init(conv: String, user: String, by: String, ts: Int64)
+}
+
+extension MembershipChange {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var conv: String?
+        var user: String?
+        var by: String?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "by": by = try json.readString()
+            case "conv": conv = try json.readString()
+            case "ts": ts = try json.readInt()
+            case "user": user = try json.readString()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            conv: conv.required("conv"), user: user.required("user"), by: by.required("by"), ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("by", by)
+        json.field("conv", conv)
+        json.field("ts", ts)
+        json.field("user", user)
+        json.endObject()
+    }
+}
+
+public struct MemberAdded: MembershipChange {
     public static let type = "MemberAdded"
     public static let version = 1
 
@@ -77,41 +117,7 @@ public struct MemberAdded: ChatEvent {
     }
 }
 
-extension MemberAdded {
-    public init(json: inout JSONReader) throws(JSONError) {
-        var conv: String?
-        var user: String?
-        var by: String?
-        var ts: Int64?
-        try json.beginObject()
-        while let key = try json.nextKey() {
-            switch key {
-            case "by": by = try json.readString()
-            case "conv": conv = try json.readString()
-            case "ts": ts = try json.readInt()
-            case "user": user = try json.readString()
-            default: try json.skipValue()
-            }
-        }
-        try self.init(
-            conv: conv.required("conv"),
-            user: user.required("user"),
-            by: by.required("by"),
-            ts: ts.required("ts")
-        )
-    }
-
-    public func write(to json: inout JSONWriter) {
-        json.beginObject()
-        json.field("by", by)
-        json.field("conv", conv)
-        json.field("ts", ts)
-        json.field("user", user)
-        json.endObject()
-    }
-}
-
-public struct MemberRemoved: ChatEvent {
+public struct MemberRemoved: MembershipChange {
     public static let type = "MemberRemoved"
     public static let version = 1
 
@@ -125,40 +131,6 @@ public struct MemberRemoved: ChatEvent {
         self.user = user
         self.by = by
         self.ts = ts
-    }
-}
-
-extension MemberRemoved {
-    public init(json: inout JSONReader) throws(JSONError) {
-        var conv: String?
-        var user: String?
-        var by: String?
-        var ts: Int64?
-        try json.beginObject()
-        while let key = try json.nextKey() {
-            switch key {
-            case "by": by = try json.readString()
-            case "conv": conv = try json.readString()
-            case "ts": ts = try json.readInt()
-            case "user": user = try json.readString()
-            default: try json.skipValue()
-            }
-        }
-        try self.init(
-            conv: conv.required("conv"),
-            user: user.required("user"),
-            by: by.required("by"),
-            ts: ts.required("ts")
-        )
-    }
-
-    public func write(to json: inout JSONWriter) {
-        json.beginObject()
-        json.field("by", by)
-        json.field("conv", conv)
-        json.field("ts", ts)
-        json.field("user", user)
-        json.endObject()
     }
 }
 
@@ -242,8 +214,49 @@ extension MessageSent {
     }
 }
 
+/// A member's delivered or read cursor in a conversation moved to `upTo`: both markers have
+/// these fields.
+public protocol CursorMarker: ChatEvent {
+    var conv: String { get }
+    var user: String { get }
+    var upTo: Int64 { get }
+    var ts: Int64 { get }
+    init(conv: String, user: String, upTo: Int64, ts: Int64)
+}
+
+extension CursorMarker {
+    public init(json: inout JSONReader) throws(JSONError) {
+        var conv: String?
+        var user: String?
+        var upTo: Int64?
+        var ts: Int64?
+        try json.beginObject()
+        while let key = try json.nextKey() {
+            switch key {
+            case "conv": conv = try json.readString()
+            case "ts": ts = try json.readInt()
+            case "up_to": upTo = try json.readInt()
+            case "user": user = try json.readString()
+            default: try json.skipValue()
+            }
+        }
+        try self.init(
+            conv: conv.required("conv"), user: user.required("user"), upTo: upTo.required("up_to"), ts: ts.required("ts")
+        )
+    }
+
+    public func write(to json: inout JSONWriter) {
+        json.beginObject()
+        json.field("conv", conv)
+        json.field("ts", ts)
+        json.field("up_to", upTo)
+        json.field("user", user)
+        json.endObject()
+    }
+}
+
 /// A member's devices acknowledged every message of `conv` up to `upTo`.
-public struct MessagesDelivered: ChatEvent {
+public struct MessagesDelivered: CursorMarker {
     public static let type = "MessagesDelivered"
     public static let version = 1
 
@@ -260,42 +273,8 @@ public struct MessagesDelivered: ChatEvent {
     }
 }
 
-extension MessagesDelivered {
-    public init(json: inout JSONReader) throws(JSONError) {
-        var conv: String?
-        var user: String?
-        var upTo: Int64?
-        var ts: Int64?
-        try json.beginObject()
-        while let key = try json.nextKey() {
-            switch key {
-            case "conv": conv = try json.readString()
-            case "ts": ts = try json.readInt()
-            case "up_to": upTo = try json.readInt()
-            case "user": user = try json.readString()
-            default: try json.skipValue()
-            }
-        }
-        try self.init(
-            conv: conv.required("conv"),
-            user: user.required("user"),
-            upTo: upTo.required("up_to"),
-            ts: ts.required("ts")
-        )
-    }
-
-    public func write(to json: inout JSONWriter) {
-        json.beginObject()
-        json.field("conv", conv)
-        json.field("ts", ts)
-        json.field("up_to", upTo)
-        json.field("user", user)
-        json.endObject()
-    }
-}
-
 /// A member read `conv` up to `upTo`.
-public struct MessagesRead: ChatEvent {
+public struct MessagesRead: CursorMarker {
     public static let type = "MessagesRead"
     public static let version = 1
 
@@ -309,40 +288,6 @@ public struct MessagesRead: ChatEvent {
         self.user = user
         self.upTo = upTo
         self.ts = ts
-    }
-}
-
-extension MessagesRead {
-    public init(json: inout JSONReader) throws(JSONError) {
-        var conv: String?
-        var user: String?
-        var upTo: Int64?
-        var ts: Int64?
-        try json.beginObject()
-        while let key = try json.nextKey() {
-            switch key {
-            case "conv": conv = try json.readString()
-            case "ts": ts = try json.readInt()
-            case "up_to": upTo = try json.readInt()
-            case "user": user = try json.readString()
-            default: try json.skipValue()
-            }
-        }
-        try self.init(
-            conv: conv.required("conv"),
-            user: user.required("user"),
-            upTo: upTo.required("up_to"),
-            ts: ts.required("ts")
-        )
-    }
-
-    public func write(to json: inout JSONWriter) {
-        json.beginObject()
-        json.field("conv", conv)
-        json.field("ts", ts)
-        json.field("up_to", upTo)
-        json.field("user", user)
-        json.endObject()
     }
 }
 

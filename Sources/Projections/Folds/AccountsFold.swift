@@ -1,7 +1,7 @@
 /// Who is registered: the fold of `chat.accounts`. The first registration of a username wins;
 /// later ones are refused, and every node reading the log agrees on which.
 public struct AccountsState: Sendable, Equatable {
-    public struct Account: Sendable, Equatable, Codable {
+    public struct Account: Sendable, Equatable {
         public var userId: String
         public var username: String
         public var displayName: String

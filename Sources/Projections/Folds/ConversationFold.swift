@@ -23,7 +23,7 @@ extension ConversationDecision {
     }
 }
 
-public enum ReceiptStatus: String, Codable, Sendable {
+public enum ReceiptStatus: String, Sendable {
     case delivered
     case read
 }

@@ -3,7 +3,7 @@ import JSON
 /// The stored form of a state (the `state` column): every field but the client-id windows,
 /// which a store keeps as rows. Keys and dictionary entries are in sorted order, so the same
 /// state is the same bytes on every node and in every rebuild.
-extension ConversationState {
+extension ConversationState: JSONRepresentable {
     public init(json: inout JSONReader) throws(JSONError) {
         var id: String?
         var kind: Kind?

@@ -1,11 +1,11 @@
 /// Everything the conversation fold needs to decide about the next event of one conversation.
 public struct ConversationState: Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+    public enum Kind: String, Sendable {
         case direct
         case group
     }
 
-    public enum Role: String, Codable, Sendable {
+    public enum Role: String, Sendable {
         case admin
         case member
     }

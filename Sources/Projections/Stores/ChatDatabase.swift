@@ -108,6 +108,20 @@ public final class ChatDatabase: Sendable {
     }
 }
 
+extension ChatDatabase {
+    /// Writes what `apply` makes of a batch together with the offsets after it, in one
+    /// transaction: a restart resumes exactly after the last batch applied.
+    public func apply<Result: Sendable>(
+        projection: String, topic: String, next: [Int32: Int64], _ apply: @escaping @Sendable (Database) throws -> Result
+    ) async throws -> Result {
+        try await writer.write { db in
+            let result = try apply(db)
+            try AppliedOffsets.store(db, projection: projection, topic: topic, next: next)
+            return result
+        }
+    }
+}
+
 /// The offsets a projection has applied, per topic partition.
 public enum AppliedOffsets {
     public static func load(_ db: Database, projection: String, topic: String) throws -> [Int32: Int64] {

@@ -53,7 +53,7 @@ public final class ConversationProjection: @unchecked Sendable {
                     """,
                 arguments: [
                     state.id, state.kind.rawValue, state.name, state.lastSeq, state.lastMessageTs, state.createdAt,
-                    Self.encode(state),
+                    state.jsonData,
                 ]
             )
         }
@@ -66,9 +66,7 @@ public final class ConversationProjection: @unchecked Sendable {
         guard let data = try Data.fetchOne(db, sql: "SELECT state FROM conversations WHERE id = ?", arguments: [conv]) else {
             return nil
         }
-        var json = JSONReader(data)
-        var state = try ConversationState(json: &json)
-        try json.finish()
+        var state = try ConversationState(parsing: data)
         // The client ids the fold remembers are the senders' latest messages in the history.
         for sender in state.sent.keys {
             let rows = try Row.fetchAll(
@@ -82,12 +80,6 @@ public final class ConversationProjection: @unchecked Sendable {
         }
         cache[conv] = state
         return state
-    }
-
-    private static func encode(_ state: ConversationState) -> Data {
-        var json = JSONWriter()
-        state.write(to: &json)
-        return json.data
     }
 
     private struct SenderCursor: Hashable {
@@ -129,11 +121,7 @@ public final class ConversationProjection: @unchecked Sendable {
                         """,
                     arguments: [
                         message.conv, message.seq, message.msgId, message.from, message.clientId, message.body,
-                        message.media.map { media in
-                            var json = JSONWriter()
-                            json.strings(media)
-                            return json.text
-                        }, message.ts,
+                        message.media.map { String(decoding: $0.jsonData, as: UTF8.self) }, message.ts,
                     ]
                 )
                 senderCursors[SenderCursor(conv: message.conv, user: message.from), default: 0] = message.seq

@@ -100,10 +100,7 @@ public enum ConversationQueries {
             let media: String? = row["media"]
             return Message(
                 msgId: row["msg_id"], conv: row["conv"], seq: row["seq"], from: row["sender"], body: row["body"],
-                media: media.flatMap { text in
-                    var json = JSONReader(text)
-                    return try? json.readStrings()
-                }, ts: row["ts"]
+                media: media.flatMap { try? [String](parsing: $0.utf8) }, ts: row["ts"]
             )
         }
     }

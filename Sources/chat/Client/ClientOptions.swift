@@ -28,6 +28,11 @@ struct ClientOptions: ParsableArguments {
         explicitServer ?? Environment.value("CHAT_SERVER") ?? profile?.server ?? Self.defaultServer
     }
 
+    /// The server's API for `register` and `login`, which may run without a profile.
+    func api() throws(ClientFailure) -> ServerAPI {
+        try ServerAPI(url: server(profile: (try? Profile.load(from: profilePath)) ?? nil))
+    }
+
     /// The saved session, required by every subcommand but `register` and `login`.
     func session() throws(ClientFailure) -> ServerSession {
         guard let profile = try Profile.load(from: profilePath) else {
@@ -35,7 +40,7 @@ struct ClientOptions: ParsableArguments {
         }
         let server = server(profile: profile)
         // The WebSocket node belongs to the deployment the profile was saved against.
-        let node = server == profile.server ? profile.node : nil
+        let node = Credentials.sameServer(server, profile.server) ? profile.node : nil
         return try ServerSession(server: server, node: node, profile: profile, profilePath: profilePath)
     }
 }

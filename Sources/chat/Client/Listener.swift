@@ -62,7 +62,7 @@ struct Listener {
                 return
             case .refused(let failure):
                 throw failure
-            case .moved(let node?) where node != (session.node ?? session.api.url):
+            case .moved(let node?) where !Credentials.sameServer(node, session.node ?? session.api.url):
                 // Gateways that name each other are rebalancing: after the first move, wait.
                 if movedBefore {
                     guard await Self.sleep(&pause) else { return }

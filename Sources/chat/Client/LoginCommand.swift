@@ -14,7 +14,7 @@ struct LoginCommand: AsyncParsableCommand {
     func run() async throws {
         try await ClientFailure.reporting {
             let password = try credentials.resolvedPassword()
-            let api = try ServerAPI(url: client.server(profile: (try? Profile.load(from: client.profilePath)) ?? nil))
+            let api = try client.api()
             let profile = try await credentials.login(api, password: password, profilePath: client.profilePath)
             Console.line(profile.userId)
         }

@@ -16,7 +16,7 @@ struct RegisterCommand: AsyncParsableCommand {
     func run() async throws {
         try await ClientFailure.reporting {
             let password = try credentials.resolvedPassword()
-            let api = try ServerAPI(url: client.server(profile: (try? Profile.load(from: client.profilePath)) ?? nil))
+            let api = try client.api()
             var account: [String: Any] = ["username": credentials.username, "password": password]
             if let displayName { account["display_name"] = displayName }
             _ = try await api.call("POST", "/v1/users", account)

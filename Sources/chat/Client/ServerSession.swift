@@ -51,8 +51,8 @@ struct ServerSession {
     mutating func move(to node: String) throws(ClientFailure) {
         guard HTTPClient(url: node) != nil else { throw ClientFailure("wrong_node", "the server named an unusable node '\(node)'") }
         self.node = node
-        if profile.server == api.url {
-            profile.node = node == api.url ? nil : node
+        if Credentials.sameServer(profile.server, api.url) {
+            profile.node = Credentials.sameServer(node, api.url) ? nil : node
             try profile.save(to: profilePath)
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 @testable import Broker
 import KafkaProtocol
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite struct LogSegmentTests {

@@ -3,6 +3,7 @@ import Foundation
 import KafkaProtocol
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite struct PartitionLogTests {

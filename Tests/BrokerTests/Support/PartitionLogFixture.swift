@@ -2,6 +2,7 @@
 import KafkaProtocol
 import Logging
 import NIOCore
+import TestSupport
 
 /// A logger that drops everything: storage logs warnings on purpose during recovery tests.
 let silentLogger = Logger(label: "broker-storage-tests") { _ in SwiftLogNoOpLogHandler() }
