@@ -314,7 +314,8 @@
   async function loadGroup(conv) {
     if (!conv || conv.kind !== 'group' || !conv.group_id) return;
     const group = await api('GET', `/v1/groups/${encodeURIComponent(conv.group_id)}`);
-    rememberMembers(conv.conv, group.members.map((m) => m.user_id));
+    // The server's list replaces what this tab pieced together: members who left are gone.
+    state.members[conv.conv] = group.members.map((m) => m.user_id);
     const cursors = receiptsOf(conv.conv);
     for (const m of group.members) {
       cursors.delivered[m.user_id] = Math.max(cursors.delivered[m.user_id] || 0, m.delivered, m.read);
@@ -383,10 +384,7 @@
   function recipients(conv) {
     if (!conv) return [];
     if (conv.kind === 'direct') return conv.peer ? [conv.peer] : [];
-    const cursors = receiptsOf(conv.conv);
-    const all = new Set([...(state.members[conv.conv] || []), ...Object.keys(cursors.delivered)]);
-    all.delete(me());
-    return [...all];
+    return (state.members[conv.conv] || []).filter((u) => u !== me());
   }
 
   /** pending, failed, sent, delivered or read, for a message of this user; null for others'. */
