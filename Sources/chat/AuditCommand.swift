@@ -33,7 +33,7 @@ struct AuditCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = Logger.make(label: "audit", level: .error)
+        let logger = Logger.make(label: "audit", level: options.logLevel(default: .error))
         let catalog = try options.catalog()
         let scanner = PartitionScanner(kafka: try kafka.configuration(), logger: logger)
         var entries: [AuditEntry] = []

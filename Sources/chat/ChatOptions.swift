@@ -9,8 +9,13 @@ struct ChatOptions: ParsableArguments {
     @Option(help: "The topic definitions (env CHAT_TOPICS; default: kafka/topics.json, found from the working directory or the binary).")
     var topics: String?
 
-    @Option(help: "Log level (env CHAT_LOG_LEVEL).")
-    var logLevel: Logger.Level = Environment.value("CHAT_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+    @Option(name: .customLong("log-level"), help: "Log level (env CHAT_LOG_LEVEL; default: info for services, error for the audit, replay and verify tools, whose output is their report).")
+    var explicitLogLevel: Logger.Level?
+
+    /// The level asked for, else the command's own default.
+    func logLevel(default fallback: Logger.Level = .info) -> Logger.Level {
+        explicitLogLevel ?? Environment.value("CHAT_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? fallback
+    }
 
     func catalog() throws -> TopicCatalog {
         try TopicCatalog.locate(explicit: topics)

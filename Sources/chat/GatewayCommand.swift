@@ -24,7 +24,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var options: ChatOptions
 
     func run() async throws {
-        let logger = Logger.make(label: "gateway", level: options.logLevel)
+        let logger = Logger.make(label: "gateway", level: options.logLevel())
         let registry = Telemetry.bootstrap()
         let catalog = try options.catalog()
         let kafkaConfiguration = try kafka.configuration()

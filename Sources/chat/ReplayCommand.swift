@@ -26,7 +26,7 @@ struct ReplayCommand: AsyncParsableCommand {
     @OptionGroup var options: ChatOptions
 
     func run() async throws {
-        let logger = Logger.make(label: "replay", level: .error)
+        let logger = Logger.make(label: "replay", level: options.logLevel(default: .error))
         let path = into ?? "\(data)/replay/gateway-\(Self.stamp()).sqlite"
         guard !FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("\(path) exists: a replay writes a fresh store")

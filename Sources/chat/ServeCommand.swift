@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var options: ChatOptions
 
     func run() async throws {
-        let logger = Logger.make(label: "chat", level: options.logLevel)
+        let logger = Logger.make(label: "chat", level: options.logLevel())
         let registry = Telemetry.bootstrap()
         let layout = DataLayout(root: data)
         let catalog = try options.catalog()

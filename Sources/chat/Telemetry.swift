@@ -31,7 +31,10 @@ enum Telemetry {
             samplers.append {
                 for log in broker.logSizes() {
                     registry.makeGauge(
-                        name: "kafka_broker_log_size_bytes", labels: [("topic", log.topic), ("partition", String(log.partition))]
+                        descriptor: MetricNameDescriptor(
+                            metricName: "kafka_broker_log_size", unitName: "bytes", helpText: "Bytes in the partition's log segments"
+                        ),
+                        labels: [("topic", log.topic), ("partition", String(log.partition))]
                     ).set(Double(log.bytes))
                 }
             }

@@ -24,7 +24,7 @@ struct VerifyCommand: AsyncParsableCommand {
     @OptionGroup var options: ChatOptions
 
     func run() async throws {
-        let logger = Logger.make(label: "verify", level: .error)
+        let logger = Logger.make(label: "verify", level: options.logLevel(default: .error))
         let livePath = DataLayout(root: data).readModels
         guard FileManager.default.fileExists(atPath: livePath) else { throw ValidationError("no read models at \(livePath)") }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("chat-verify-\(UUID().uuidString)").path

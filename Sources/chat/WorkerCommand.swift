@@ -26,7 +26,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var options: ChatOptions
 
     func run() async throws {
-        let logger = Logger.make(label: "worker", level: options.logLevel)
+        let logger = Logger.make(label: "worker", level: options.logLevel())
         let catalog = try options.catalog()
         let kafkaConfiguration = try kafka.configuration()
         try await TopicProvisioner.ensure(catalog, kafka: kafkaConfiguration, logger: logger)

@@ -39,7 +39,9 @@ public struct MetricsEndpoint: Sendable {
                     for group in groups {
                         for lag in try await admin.lag(group: group) {
                             registry.makeGauge(
-                                name: "chat_consumer_lag",
+                                descriptor: MetricNameDescriptor(
+                                    metricName: "chat_consumer_lag", unitName: "", helpText: "Records a consumer group has yet to process"
+                                ),
                                 labels: [("group", group), ("topic", lag.partition.topic), ("partition", String(lag.partition.partition))]
                             ).set(Double(lag.lag))
                         }

@@ -67,7 +67,7 @@ extension ChatGateway {
                     } catch {
                         break
                     }
-                    await session.written()
+                    session.written()
                 }
                 try? await outbound.close(.normalClosure, reason: nil)
             }
@@ -111,7 +111,7 @@ extension ChatGateway {
     }
 
     private func handle(_ text: String, from session: DeviceSession) async {
-        await session.touch()
+        session.touch()
         do {
             switch try ClientFrame.decode(text) {
             case .send(let id, let target, let body, let media):

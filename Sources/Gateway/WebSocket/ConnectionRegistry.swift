@@ -74,7 +74,7 @@ actor ConnectionRegistry: DeliverySink {
 
     /// Closes sessions whose clients have been silent longer than `timeout`.
     func closeIdleSessions(timeout: Duration) async {
-        for session in sessions.values.flatMap(\.values) where ContinuousClock.now - (await session.lastActivity) > timeout {
+        for session in sessions.values.flatMap(\.values) where session.silence > timeout {
             await session.close(with: .error(code: "timeout", message: "no frame for \(timeout); send ping to stay connected"))
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import Kafka
 import Logging
 import Projections
+import Synchronization
 
 /// One WebSocket connection: one device of one user.
 ///
@@ -33,14 +34,17 @@ actor DeviceSession {
     /// Frames waiting to be written by the connection's writer task.
     private let frames: AsyncStream<String>.Continuation
     nonisolated let outgoing: AsyncStream<String>
-    private var queued = 0
+    /// Frames queued and not written yet; counted outside the actor so the writer needs no
+    /// hop to the actor per frame.
+    private nonisolated let queued = Atomic(0)
     private var lastSent: Int64 = -1
     private var catchingUp = true
     private var buffered: [StoredDelivery] = []
     private var closed = false
-    /// When the client last sent anything; a session silent for the presence timeout is
-    /// closed, so a dead connection does not keep its user online.
-    private(set) var lastActivity = ContinuousClock.now
+    /// When the client last sent anything (uptime nanoseconds); a session silent for the
+    /// presence timeout is closed, so a dead connection does not keep its user online. Kept
+    /// outside the actor, so that noting a frame's arrival costs no hop to it.
+    private nonisolated let lastActivity = Atomic<UInt64>(DispatchTime.now().uptimeNanoseconds)
     private let logger: Logger
 
     /// How many frames may wait for a slow client before the session is closed; the device
@@ -123,8 +127,7 @@ actor DeviceSession {
     /// Writes a frame already encoded (one frame pushed to many sessions is encoded once).
     func send(text: String) {
         guard !closed else { return }
-        queued += 1
-        if queued > Self.maxQueued {
+        if queued.add(1, ordering: .relaxed).newValue > Self.maxQueued {
             logger.warning("closing a session that does not keep up", metadata: ["user": "\(user)", "device": "\(device)"])
             close()
             return
@@ -133,10 +136,15 @@ actor DeviceSession {
     }
 
     /// The client sent a frame.
-    func touch() { lastActivity = .now }
+    nonisolated func touch() { lastActivity.store(DispatchTime.now().uptimeNanoseconds, ordering: .relaxed) }
+
+    /// How long the client has been silent.
+    nonisolated var silence: Duration {
+        .nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds &- lastActivity.load(ordering: .relaxed)))
+    }
 
     /// Called by the writer after each frame went out.
-    func written() { queued -= 1 }
+    nonisolated func written() { queued.subtract(1, ordering: .relaxed) }
 
     /// Ends the session: the writer finishes and the connection closes.
     func close(with frame: ServerFrame? = nil) {
