@@ -22,8 +22,6 @@ public final class TestDevice: Sendable {
         /// Keyed by registration order, so the oldest matching waiter gets a frame.
         var waiters: [Int: Waiter] = [:]
         var nextWaiter = 0
-        /// Waits whose time ran out before they were registered.
-        var expired: Set<Int> = []
         var closed = false
 
         /// The waiter a new frame goes to, removed; nil keeps the frame.
@@ -76,32 +74,27 @@ public final class TestDevice: Sendable {
         timeout: Duration = .seconds(15), where predicate: @Sendable @escaping (JSONValue) -> Bool = { _ in true }
     ) async throws -> JSONValue {
         if let found = mailbox.withLock({ $0.take(where: predicate) }) { return found }
-        let key = mailbox.withLock { mailbox in
-            defer { mailbox.nextWaiter += 1 }
-            return mailbox.nextWaiter
-        }
-        let timer = Task { [mailbox] in
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            let waiter = mailbox.withLock { mailbox in
-                let waiter = mailbox.waiters.removeValue(forKey: key)
-                if waiter == nil { mailbox.expired.insert(key) }
-                return waiter
-            }
-            waiter?.continuation.resume(returning: nil)
-        }
-        defer {
-            timer.cancel()
-            mailbox.withLock { _ = $0.expired.remove(key) }
-        }
+        var timer: Task<Void, Never>?
+        defer { timer?.cancel() }
         let found: JSONValue? = await withCheckedContinuation { continuation in
-            let immediate: JSONValue?? = mailbox.withLock { mailbox in
+            var immediate: JSONValue??
+            let key = mailbox.withLock { mailbox in
+                defer { mailbox.nextWaiter += 1 }
                 // A frame may have arrived since the first look.
-                if let frame = mailbox.take(where: predicate) { return .some(frame) }
-                if mailbox.closed || mailbox.expired.remove(key) != nil { return .some(nil) }
-                mailbox.waiters[key] = Waiter(matches: predicate, continuation: continuation)
-                return nil
+                if let frame = mailbox.take(where: predicate) {
+                    immediate = .some(frame)
+                } else if mailbox.closed {
+                    immediate = .some(nil)
+                } else {
+                    mailbox.waiters[mailbox.nextWaiter] = Waiter(matches: predicate, continuation: continuation)
+                }
+                return mailbox.nextWaiter
             }
-            if let immediate { continuation.resume(returning: immediate) }
+            if let immediate { return continuation.resume(returning: immediate) }
+            timer = Task { [mailbox] in
+                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                mailbox.withLock { $0.waiters.removeValue(forKey: key) }?.continuation.resume(returning: nil)
+            }
         }
         if let found { return found }
         let unmatched = mailbox.value.frames
