@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "ChatClient",
             dependencies: [
-                "JSON",
+                "JSON", "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,6 +1,5 @@
 import Foundation
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
@@ -13,11 +12,6 @@ public final class ChatSocket: Sendable {
         public var description: String { "WebSocket upgrade refused with \(status): \(body)" }
     }
 
-    private enum Upgrade {
-        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
-        case refused(NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>)
-    }
-
     private let outgoing: AsyncStream<WebSocketFrame>.Continuation
     private let channel: any Channel
     /// Text frames from the server, parsed; ends when the connection closes.
@@ -27,50 +21,19 @@ public final class ChatSocket: Sendable {
     /// Opens `/v1/ws` with `token` (sent as the `token` query parameter).
     public static func connect(host: String, port: Int, token: String, path: String = "/v1/ws") async throws -> ChatSocket {
         let escaped = token.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? token
-        let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let handshake = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(maxFrameSize: 1 << 24) { channel, _ in
-                        channel.eventLoop.makeCompletedFuture {
-                            .websocket(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
-                        }
-                    }
-                    var headers = HTTPHeaders()
-                    headers.add(name: "Host", value: "\(host):\(port)")
-                    let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "\(path)?token=\(escaped)", headers: headers)
-                    let configuration = NIOTypedHTTPClientUpgradeConfiguration<Upgrade>(
-                        upgradeRequestHead: head, upgraders: [upgrader],
-                        notUpgradingCompletionHandler: { channel in
-                            channel.eventLoop.makeCompletedFuture {
-                                .refused(try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(
-                                    wrappingChannelSynchronously: channel
-                                ))
-                            }
-                        }
-                    )
-                    // A server may write its first frame right behind the 101 response, in the same
-                    // read: those bytes belong to the WebSocket, not to the HTTP decoder.
-                    var pipeline = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: configuration)
-                    pipeline.leftOverBytesStrategy = .forwardBytes
-                    return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipeline)
+                    let outcome = channel.eventLoop.makePromise(of: WebSocketHandshake.Outcome.self)
+                    try channel.pipeline.syncOperations.addHandler(WebSocketHandshake(
+                        host: host, port: port, target: "\(path)?token=\(escaped)", maxFrameSize: 1 << 24, outcome: outcome
+                    ))
+                    return outcome.futureResult
                 }
             }
-        switch try await upgrade.get() {
-        case .websocket(let channel):
-            return try ChatSocket(channel)
-        case .refused(let channel):
-            var status = 0
-            var body = ""
-            try? await channel.executeThenClose { inbound, _ in
-                for try await part in inbound {
-                    switch part {
-                    case .head(let head): status = Int(head.status.code)
-                    case .body(let buffer): body += String(buffer: buffer)
-                    case .end: return
-                    }
-                }
-            }
-            throw Refused(status: status, body: body)
+        switch try await handshake.get() {
+        case .upgraded(let channel): return try ChatSocket(channel)
+        case .refused(let refused): throw refused
         }
     }
 

@@ -35,6 +35,29 @@ struct BadInputTests {
         await device.close()
     }
 
+    /// The gateway writes the refusal and closes right behind the 101; a client that reads the
+    /// end of the stream before it has set up the WebSocket must still get the frame (NIO's
+    /// client upgrade lost it for most of 300 sockets opened at once).
+    @Test func everyRefusedSessionHearsWhyWhenManyConnectAtOnce() async throws {
+        let server = try await SharedServer.get()
+        let heard = try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    let forged = try await ChatSocket.connect(host: "127.0.0.1", port: server.httpPort, token: "forged.token")
+                    var codes: [String] = []
+                    for await frame in forged.frames { codes.append(frame["code"]?.string ?? "?") }
+                    await forged.close()
+                    return codes
+                }
+            }
+            var all: [[String]] = []
+            for try await codes in group { all.append(codes) }
+            return all
+        }
+        #expect(heard.count == 100)
+        #expect(heard.filter { $0 != ["unauthorized"] }.isEmpty, "\(heard.filter { $0 != ["unauthorized"] }.count) of 100 heard otherwise")
+    }
+
     @Test func badTokensAndBadRequestsOverHTTP() async throws {
         let server = try await SharedServer.get()
         // A WebSocket with a forged token hears why, then is closed.
