@@ -82,7 +82,7 @@ public final class InboxService: Sendable {
             for try await batch in consumer.batchesWithIdleTicks {
                 if !batch.isEmpty {
                     let records = batch.compactMap(EventRecord.init)
-                    let now = Int64(Date().timeIntervalSince1970 * 1000)
+                    let now = EventTime.now()
                     let stored = try await database.apply(projection: DeliveryStore.projection, topic: topic, next: batch.nextOffsets) { db in
                         try DeliveryStore.apply(records, now: now, in: db)
                     }
@@ -158,7 +158,7 @@ public final class InboxService: Sendable {
             try DeliveryStore.advance(user: user, device: device, to: start, in: db)
             return (start, true)
         }
-        if isNew { try await publishCursor(user: user, device: device, acked: cursor) }
+        if isNew { try await writer.append([cursorRecord(user: user, device: device, acked: cursor, ts: EventTime.now())]) }
         let pending = try await database.writer.read { db in try DeliveryStore.pending(for: user, after: cursor, in: db) }
         return (cursor, pending)
     }
@@ -176,15 +176,11 @@ public final class InboxService: Sendable {
             return (true, delivered)
         }
         guard advanced else { return }
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = EventTime.now()
         let markers = delivered.sorted(by: { $0.key < $1.key }).map { conv, seq in
             writer.record(MessagesDelivered(conv: conv, user: user, upTo: seq, ts: now), role: .conversations, key: conv)
         }
         try await writer.append([cursorRecord(user: user, device: device, acked: upTo, ts: now)] + markers)
-    }
-
-    private func publishCursor(user: String, device: String, acked: Int64) async throws {
-        try await writer.append([cursorRecord(user: user, device: device, acked: acked, ts: Int64(Date().timeIntervalSince1970 * 1000))])
     }
 
     private func cursorRecord(user: String, device: String, acked: Int64, ts: Int64) -> KafkaOutgoingRecord {

@@ -36,7 +36,7 @@ public final class PresenceDirectory: Sendable {
                     continue
                 }
                 statuses.withLock { $0[change.user] = Status(online: change.online, lastSeen: change.lastSeen) }
-                let age = Int64(Date().timeIntervalSince1970 * 1000) - change.ts
+                let age = EventTime.now() - change.ts
                 if age < freshness.components.seconds * 1000 { await onChange(change) }
             }
         }

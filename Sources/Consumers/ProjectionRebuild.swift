@@ -89,7 +89,7 @@ public struct ProjectionRebuild: Sendable {
         var done: Int64 = 0
         let scanner = PartitionScanner(kafka: kafka, logger: logger)
         // The rebuilt queue counts as stored now (it is not compared by `chat verify`).
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = EventTime.now()
         // Conversations first: message_media rows, which media access reads, come from it.
         for projection in Projection.allCases {
             guard let partitions = ends[projection] else { continue }

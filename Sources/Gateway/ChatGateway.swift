@@ -47,7 +47,7 @@ public final class ChatGateway: Sendable {
         media = MediaStore(root: configuration.mediaDirectory ?? "\(configuration.dataDirectory)/media", limit: configuration.maxMediaBytes)
         presence = PresenceDirectory(kafka: kafka, catalog: catalog, logger: logger)
         registry = ConnectionRegistry(catalog: catalog, throttle: configuration.presenceThrottle) { [writer, catalog, logger] user, online in
-            let now = ChatGateway.now()
+            let now = EventTime.now()
             do {
                 try await writer.append(
                     PresenceChanged(user: user, online: online, lastSeen: now, ts: now), role: .presence, key: user,
@@ -190,6 +190,4 @@ public final class ChatGateway: Sendable {
     }
 
     var nodeAddress: String { advertised.value ?? "" }
-
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

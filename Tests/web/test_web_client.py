@@ -64,14 +64,16 @@ def open_conversation(driver: WebDriver, title: str) -> None:
     wait_for(driver, lambda d: conversation_item(d, title), f"the list did not get {title!r}").click()
 
 
-def register(driver: WebDriver, url: str, username: str, display_name: str) -> None:
-    """Creates an account through the sign-in form and waits until the socket is up."""
+def sign_in(driver: WebDriver, url: str, username: str, display_name: str | None = None) -> None:
+    """Logs in through the sign-in form (registering first when given a display name) and waits
+    until the socket is up."""
     driver.get(url)
     wait_for(driver, lambda d: visible(d, "auth-screen"), "the sign-in form did not show")
     by_id(driver, "auth-username").send_keys(username)
     by_id(driver, "auth-password").send_keys("correct horse")
-    by_id(driver, "auth-display-name").send_keys(display_name)
-    by_id(driver, "register-button").click()
+    if display_name is not None:
+        by_id(driver, "auth-display-name").send_keys(display_name)
+    by_id(driver, "register-button" if display_name is not None else "login-button").click()
     wait_for(driver, lambda d: visible(d, "chat-screen"), f"{username} did not get to the chat screen")
     wait_for(driver, lambda d: by_id(d, "connection-status").get_attribute("data-state") == "online",
              f"{username}'s WebSocket did not connect")
@@ -128,8 +130,8 @@ def test_two_users_chat_in_two_browsers(server, browsers, screenshot_dir, tmp_pa
     ann = browsers("desktop")
     ben = browsers("phone")
 
-    register(ann, server.url, ann_name, "Ann Archer")
-    register(ben, server.url, ben_name, "Ben Brook")
+    sign_in(ann, server.url, ann_name, "Ann Archer")
+    sign_in(ben, server.url, ben_name, "Ben Brook")
     assert ben.execute_script("return [innerWidth, innerHeight]") == [390, 844], "the phone window is not phone-sized"
 
     # Ann starts a direct chat with Ben by username and says hello.
@@ -202,8 +204,8 @@ def test_reconnect_after_network_loss_delivers_once(server, browsers):
     ann_name, ben_name = f"cat_{suffix}", f"dan_{suffix}"
     ann = browsers("desktop")
     ben = browsers("desktop")
-    register(ann, server.url, ann_name, ann_name)
-    register(ben, server.url, ben_name, ben_name)
+    sign_in(ann, server.url, ann_name, ann_name)
+    sign_in(ben, server.url, ben_name, ben_name)
 
     start_chat(ann, ben_name, ben_name)
     send_text(ann, "before")
@@ -236,8 +238,8 @@ def test_a_new_device_sees_a_groups_members_and_ticks(server, browsers):
     ann_name, ben_name = f"eve_{suffix}", f"fay_{suffix}"
     ann = browsers("desktop")
     ben = browsers("desktop")
-    register(ann, server.url, ann_name, ann_name)
-    register(ben, server.url, ben_name, ben_name)
+    sign_in(ann, server.url, ann_name, ann_name)
+    sign_in(ben, server.url, ben_name, ben_name)
 
     by_id(ann, "new-group-button").click()
     by_id(ann, "new-group-name").send_keys(f"club {suffix}")
@@ -251,11 +253,7 @@ def test_a_new_device_sees_a_groups_members_and_ticks(server, browsers):
 
     # A second device of Ann's: it logs in, opens the group and knows the ticks from the server.
     tablet = browsers("desktop")
-    tablet.get(server.url)
-    wait_for(tablet, lambda d: visible(d, "auth-screen"), "the sign-in form did not show")
-    by_id(tablet, "auth-username").send_keys(ann_name)
-    by_id(tablet, "auth-password").send_keys("correct horse")
-    by_id(tablet, "login-button").click()
+    sign_in(tablet, server.url, ann_name)
     open_conversation(tablet, f"club {suffix}")
     wait_for(tablet, lambda d: message_with_text(d, "hello club"), "the second device does not show the history")
     wait_for(tablet, lambda d: status_of(d, "hello club") == "read",

@@ -45,7 +45,7 @@ extension ChatGateway {
             guard group.members.count <= 1024 else { throw ChatError.invalid("a group has at most 1024 members") }
             let members = try group.members.map { try user($0).userId }
             let event = GroupCreated(
-                groupId: Identifiers.random(prefix: "g"), name: group.name, creator: caller.u, members: members, ts: Self.now()
+                groupId: Identifiers.random(prefix: "g"), name: group.name, creator: caller.u, members: members, ts: EventTime.now()
             )
             let report = try await writer.append(event, role: .conversations, key: event.groupId)
             for decision in try await decided(report) {
@@ -74,7 +74,7 @@ extension ChatGateway {
             let caller = try identity(request)
             let change = try await JSONBody.decode(MemberChange.self, from: request, limit: configuration.maxRequestBytes)
             let group = context.parameters.get("group") ?? ""
-            let event = MemberAdded(conv: group, user: try user(change.user).userId, by: caller.u, ts: Self.now())
+            let event = MemberAdded(conv: group, user: try user(change.user).userId, by: caller.u, ts: EventTime.now())
             _ = try await decided(try await writer.append(event, role: .conversations, key: group))
             return Response(status: .noContent)
         }
@@ -82,7 +82,7 @@ extension ChatGateway {
             let caller = try identity(request)
             let group = context.parameters.get("group") ?? ""
             let member = try user(context.parameters.get("user") ?? "").userId
-            let event = MemberRemoved(conv: group, user: member, by: caller.u, ts: Self.now())
+            let event = MemberRemoved(conv: group, user: member, by: caller.u, ts: EventTime.now())
             _ = try await decided(try await writer.append(event, role: .conversations, key: group))
             return Response(status: .noContent)
         }

@@ -107,7 +107,7 @@ extension ChatGateway {
 
         let event = UserRegistered(
             userId: Identifiers.random(prefix: "u"), username: registration.username, displayName: displayName,
-            password: configuration.passwords.hash(registration.password), ts: Self.now()
+            password: configuration.passwords.hash(registration.password), ts: EventTime.now()
         )
         let report = try await writer.append(event, role: .accounts, key: event.username)
         guard await accounts.applied.wait(for: report.offset, in: report.partition) else {

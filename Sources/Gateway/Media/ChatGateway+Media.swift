@@ -29,7 +29,7 @@ extension ChatGateway {
             } catch is MediaStore.TooLarge {
                 throw ChatError.tooLarge("media may be at most \(media.limit) bytes")
             }
-            let upload = MediaUploaded(mediaId: stored.id, size: stored.size, contentType: contentType, uploader: caller.u, ts: Self.now())
+            let upload = MediaUploaded(mediaId: stored.id, size: stored.size, contentType: contentType, uploader: caller.u, ts: EventTime.now())
             let report = try await writer.append(upload, role: .media, key: stored.id)
             // Answer once this node can serve it (a `send` naming it may follow at once).
             guard await mediaIndex.applied.wait(for: report.offset, in: report.partition) else {

@@ -1,5 +1,6 @@
 import CoreMetrics
 import Foundation
+import Projections
 
 /// The gateway's instruments, through swift-metrics; the process decides where they go
 /// (`chat serve` and `chat gateway` export them at `/metrics`).
@@ -23,7 +24,7 @@ enum ChatMetrics {
 
     static func delivered(sentAt ts: Int64) {
         messagesOut.increment()
-        let elapsed = ChatGateway.now() - ts
+        let elapsed = EventTime.now() - ts
         deliveryLatency.recordMilliseconds(max(0, elapsed))
     }
 }

@@ -66,7 +66,6 @@
     return `last seen ${/^\d/.test(day) ? 'on ' + day : day.toLowerCase()} at ${clock(profile.last_seen)}`;
   }
 
-  /** Two letters and a stable colour for an avatar. */
   /** A stable hue for a name or id, so a person keeps one colour everywhere. */
   function hue(key) {
     let hash = 0;
@@ -74,6 +73,7 @@
     return Math.abs(hash) % 360;
   }
 
+  /** Two letters and a stable colour for an avatar. */
   function paintAvatar(node, name, key) {
     const words = (name || '').match(/[\p{L}\p{N}]+/gu) || ['?'];
     node.textContent = ([...words[0]][0] + (words.length > 1 ? [...words[1]][0] : '')).toUpperCase();

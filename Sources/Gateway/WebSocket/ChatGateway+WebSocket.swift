@@ -143,7 +143,7 @@ extension ChatGateway {
         do {
             if let ack { try await inbox.acknowledge(user: session.user, device: session.device, upTo: ack) }
             try await writer.append(reads.map { read in
-                writer.record(MessagesRead(conv: read.conv, user: session.user, upTo: read.upTo, ts: Self.now()), role: .conversations, key: read.conv)
+                writer.record(MessagesRead(conv: read.conv, user: session.user, upTo: read.upTo, ts: EventTime.now()), role: .conversations, key: read.conv)
             })
         } catch {
             logger.warning("could not record acks or reads", metadata: ["user": "\(session.user)", "error": "\(error)"])
@@ -179,7 +179,7 @@ extension ChatGateway {
         }
         let event = MessageSent(
             conv: conv, from: session.user, device: session.device, clientId: id, peer: peer, body: body,
-            media: media.isEmpty ? nil : media, ts: Self.now()
+            media: media.isEmpty ? nil : media, ts: EventTime.now()
         )
         do {
             // Handed over in order without waiting, so a device can have many messages in
@@ -206,6 +206,6 @@ extension ChatGateway {
             try ConversationQueries.isMember(session.user, of: conv, in: db)
         }
         guard member else { throw ClientFrame.Invalid(code: "forbidden", message: "not a member of \(conv)") }
-        try await writer.append(TypingNotice(conv: conv, from: session.user, ts: Self.now()), role: .ephemeral, key: conv)
+        try await writer.append(TypingNotice(conv: conv, from: session.user, ts: EventTime.now()), role: .ephemeral, key: conv)
     }
 }

@@ -17,6 +17,12 @@ public protocol ChatEvent: JSONRepresentable, Sendable, Equatable {
     static var version: Int { get }
 }
 
+/// The time events carry as `ts`: milliseconds since the Unix epoch, read where an event is
+/// made (gateways, the inbox), never inside a fold, which must decide the same on every replay.
+public enum EventTime {
+    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+}
+
 /// A record as the folds see it: where it is in the log and what it says, nothing of the
 /// client library that read it.
 public struct EventRecord: Sendable, Equatable {

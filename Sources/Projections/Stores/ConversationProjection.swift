@@ -19,7 +19,7 @@ public final class ConversationProjection: @unchecked Sendable {
     /// Applies records of `chat.conversations` in log order and returns each one's decisions.
     public func apply(_ records: [EventRecord], in db: Database) throws -> [(EventRecord, [ConversationDecision])] {
         var touched: Set<String> = []
-        /// Senders have delivered and read what they sent: their cursors move once per batch.
+        // Senders have delivered and read what they sent: their cursors move once per batch.
         var senderCursors: [SenderCursor: Int64] = [:]
         var results: [(EventRecord, [ConversationDecision])] = []
         results.reserveCapacity(records.count)
@@ -124,7 +124,7 @@ public final class ConversationProjection: @unchecked Sendable {
                         message.media.map { String(decoding: $0.jsonData, as: UTF8.self) }, message.ts,
                     ]
                 )
-                senderCursors[SenderCursor(conv: message.conv, user: message.from), default: 0] = message.seq
+                senderCursors[SenderCursor(conv: message.conv, user: message.from)] = message.seq
                 for media in message.media ?? [] {
                     try db.run(
                         sql: "INSERT OR IGNORE INTO message_media (media_id, conv, seq) VALUES (?, ?, ?)",
