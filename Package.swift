@@ -175,6 +175,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "ConsumersTests", dependencies: ["Consumers"], swiftSettings: strict),
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "Broker", "TestSupport", .product(name: "Logging", package: "swift-log")],

@@ -39,6 +39,13 @@ public final class InboxService: Sendable {
     private let sink: any DeliverySink
     private let logger: Logger
     private let served = Locked<Set<Int32>>([])
+    private let acks = GroupCommit<Ack>()
+
+    private struct Ack: Sendable {
+        var user: String
+        var device: String
+        var upTo: Int64
+    }
 
     public init(
         kafka: KafkaConfiguration, catalog: TopicCatalog, database: ChatDatabase, writer: EventWriter, settings: Settings,
@@ -164,23 +171,34 @@ public final class InboxService: Sendable {
     }
 
     /// Moves a device's cursor to `upTo` (already clamped by the caller to what it was sent),
-    /// publishes it, and tells the conversations which messages became delivered.
+    /// publishes it, and tells the conversations which messages became delivered. Returns
+    /// once that is durable; acks of many devices arriving together share one transaction and
+    /// one round of appends.
     public func acknowledge(user: String, device: String, upTo: Int64) async throws {
-        let (advanced, delivered) = try await database.writer.write { db -> (Bool, [String: Int64]) in
-            let current = try DeliveryStore.cursor(user: user, device: device, in: db) ?? -1
-            guard upTo > current else { return (false, [:]) }
-            let userBefore = try DeliveryStore.highestCursor(user: user, in: db) ?? -1
-            try DeliveryStore.advance(user: user, device: device, to: upTo, in: db)
-            let delivered = upTo > userBefore
-                ? try DeliveryStore.deliveredMessages(user: user, after: userBefore, upTo: upTo, in: db) : [:]
-            return (true, delivered)
+        try await acks.submit(Ack(user: user, device: device, upTo: upTo), commit: record)
+    }
+
+    private func record(_ acks: [Ack]) async throws {
+        let advanced = try await database.writer.write { db -> [(ack: Ack, delivered: [String: Int64])] in
+            try acks.compactMap { ack in
+                let current = try DeliveryStore.cursor(user: ack.user, device: ack.device, in: db) ?? -1
+                guard ack.upTo > current else { return nil }
+                let userBefore = try DeliveryStore.highestCursor(user: ack.user, in: db) ?? -1
+                try DeliveryStore.advance(user: ack.user, device: ack.device, to: ack.upTo, in: db)
+                let delivered = ack.upTo > userBefore
+                    ? try DeliveryStore.deliveredMessages(user: ack.user, after: userBefore, upTo: ack.upTo, in: db) : [:]
+                return (ack, delivered)
+            }
         }
-        guard advanced else { return }
+        guard !advanced.isEmpty else { return }
         let now = EventTime.now()
-        let markers = delivered.sorted(by: { $0.key < $1.key }).map { conv, seq in
-            writer.record(MessagesDelivered(conv: conv, user: user, upTo: seq, ts: now), role: .conversations, key: conv)
+        let records = advanced.flatMap { ack, delivered in
+            [cursorRecord(user: ack.user, device: ack.device, acked: ack.upTo, ts: now)]
+                + delivered.sorted(by: { $0.key < $1.key }).map { conv, seq in
+                    writer.record(MessagesDelivered(conv: conv, user: ack.user, upTo: seq, ts: now), role: .conversations, key: conv)
+                }
         }
-        try await writer.append([cursorRecord(user: user, device: device, acked: upTo, ts: now)] + markers)
+        try await writer.append(records)
     }
 
     private func cursorRecord(user: String, device: String, acked: Int64, ts: Int64) -> KafkaOutgoingRecord {

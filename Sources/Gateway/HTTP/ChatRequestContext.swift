@@ -8,10 +8,13 @@ import NIOCore
 public struct ChatRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<ChatRequestContext>
+    /// The connection, for the WebSocket route to set up before the upgrade.
+    let channel: any Channel
 
     public init(source: Source) {
         coreContext = .init(source: source)
         webSocket = .init()
+        channel = source.channel
     }
 }
 

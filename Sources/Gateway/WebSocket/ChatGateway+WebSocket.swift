@@ -27,8 +27,12 @@ extension ChatGateway {
     /// the protocol's own terms: an `error` frame (`unauthorized`, `wrong_node`), then a close
     /// with code 1008. (A refused upgrade could only be an empty 400 here.)
     func addWebSocketRoute(to router: Router<ChatRequestContext>) {
-        router.ws("/v1/ws") { _, _ in
-            .upgrade([:])
+        router.ws("/v1/ws") { _, context in
+            let channel = context.channel
+            try await channel.eventLoop.submit {
+                try channel.pipeline.syncOperations.addHandler(FlushCoalescingHandler(), position: .first)
+            }.get()
+            return .upgrade([:])
         } onUpgrade: { [self] inbound, outbound, context in
             let claims: SessionTokens.Claims
             do {

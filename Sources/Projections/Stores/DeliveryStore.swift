@@ -62,12 +62,12 @@ public enum DeliveryStore {
     // MARK: - Cursors
 
     public static func cursor(user: String, device: String, in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT acked FROM device_cursors WHERE user = ? AND device = ?", arguments: [user, device])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT acked FROM device_cursors WHERE user = ? AND device = ?"), arguments: [user, device])
     }
 
     /// The highest cursor of any of the user's devices.
     public static func highestCursor(user: String, in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db, sql: "SELECT MAX(acked) FROM device_cursors WHERE user = ?", arguments: [user])
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(acked) FROM device_cursors WHERE user = ?"), arguments: [user])
     }
 
     /// Moves a device's cursor forward (never back).
@@ -85,12 +85,11 @@ public enum DeliveryStore {
     /// received with a dseq in (`after`, `upTo`]: what became delivered with an ack.
     public static func deliveredMessages(user: String, after: Int64, upTo: Int64, in db: Database) throws -> [String: Int64] {
         let rows = try Row.fetchAll(
-            db,
-            sql: """
+            db.cachedStatement(sql: """
                 SELECT conv, MAX(seq) AS seq FROM deliveries
                 WHERE user = ? AND dseq > ? AND dseq <= ? AND conv IS NOT NULL AND sender != ?
                 GROUP BY conv
-                """,
+                """),
             arguments: [user, after, upTo, user]
         )
         return Dictionary(uniqueKeysWithValues: rows.map { ($0["conv"] as String, $0["seq"] as Int64) })
