@@ -60,6 +60,8 @@ public final class KafkaProducer: Sendable {
     private let client: RDKafkaClient
     private let poller: Poller
     private let logger: Logger
+    /// Handles of the topics named up front, held so librdkafka keeps them known.
+    nonisolated(unsafe) private let knownTopics: [OpaquePointer]
 
     /// The poll thread's run flag and its exit signal.
     private final class Poller: Sendable {
@@ -74,7 +76,10 @@ public final class KafkaProducer: Sendable {
         }
     }
 
-    public init(configuration: KafkaConfiguration, logger: Logger) throws {
+    /// - Parameter topics: topics to look up at once. librdkafka 2.0 finds out about a topic
+    ///   it has not met by a scan that runs once a second, so without this the first record
+    ///   sent to each topic waited about a second.
+    public init(configuration: KafkaConfiguration, topics: [String] = [], logger: Logger) throws {
         let callbacks = RDKafkaCallbacks(logger: logger)
         client = try RDKafkaClient(
             type: RD_KAFKA_PRODUCER, configuration: configuration.withDefaults(Self.defaultProperties),
@@ -83,6 +88,8 @@ public final class KafkaProducer: Sendable {
             rd_kafka_conf_set_dr_msg_cb(conf, deliveryReport)
         }
         self.logger = logger
+        let handle = client.handle
+        knownTopics = topics.compactMap { rd_kafka_topic_new(handle, $0, nil) }
         let poller = Poller()
         self.poller = poller
         let thread = Thread { [client] in
@@ -98,6 +105,7 @@ public final class KafkaProducer: Sendable {
     deinit {
         _ = poller.stop()
         client.callbacks.deliveries.failAll(.closed)
+        knownTopics.forEach(rd_kafka_topic_destroy)
     }
 
     /// Produces `record` and returns where it was stored. The record is handed to

@@ -13,7 +13,7 @@ public final class EventWriter: Sendable {
 
     public init(kafka: KafkaConfiguration, catalog: TopicCatalog, logger: Logger) throws {
         self.catalog = catalog
-        producer = try KafkaProducer(configuration: kafka, logger: logger)
+        producer = try KafkaProducer(configuration: kafka, topics: catalog.topics.map(\.name), logger: logger)
     }
 
     /// The record an event becomes, without sending it.
