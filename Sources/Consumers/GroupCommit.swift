@@ -53,7 +53,11 @@ final class GroupCommit<Item: Sendable>: Sendable {
             failure = error
         }
         for waiter in others {
-            if let failure { waiter.continuation.resume(throwing: failure) } else { waiter.continuation.resume(returning: .committed) }
+            if let failure {
+                waiter.continuation.resume(throwing: failure)
+            } else {
+                waiter.continuation.resume(returning: .committed)
+            }
         }
         let next = state.withLock { state -> Waiter? in
             guard !state.waiting.isEmpty else {

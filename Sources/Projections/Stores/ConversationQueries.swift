@@ -52,7 +52,8 @@ public enum ConversationQueries {
     }
 
     public static func isMember(_ user: String, of conv: String, in db: Database) throws -> Bool {
-        try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM members WHERE conv = ? AND user = ?"), arguments: [conv, user]) ?? false
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM members WHERE conv = ? AND user = ?")
+        return try Bool.fetchOne(statement, arguments: [conv, user]) ?? false
     }
 
     /// The name of group `id`; nil if there is no such group.

@@ -62,12 +62,14 @@ public enum DeliveryStore {
     // MARK: - Cursors
 
     public static func cursor(user: String, device: String, in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT acked FROM device_cursors WHERE user = ? AND device = ?"), arguments: [user, device])
+        let statement = try db.cachedStatement(sql: "SELECT acked FROM device_cursors WHERE user = ? AND device = ?")
+        return try Int64.fetchOne(statement, arguments: [user, device])
     }
 
     /// The highest cursor of any of the user's devices.
     public static func highestCursor(user: String, in db: Database) throws -> Int64? {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT MAX(acked) FROM device_cursors WHERE user = ?"), arguments: [user])
+        let statement = try db.cachedStatement(sql: "SELECT MAX(acked) FROM device_cursors WHERE user = ?")
+        return try Int64.fetchOne(statement, arguments: [user])
     }
 
     /// Moves a device's cursor forward (never back).
