@@ -29,11 +29,11 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Largest request frame accepted, in bytes; larger ones close the connection.")
     var maxRequestBytes = 100 << 20
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CHAT_LOG_LEVEL; default: info).")
+    var logLevel: Logger.Level?
 
     func run() async throws {
-        let logger = Logger.make(label: "broker", level: logLevel)
+        let logger = Logger.make(label: "broker", level: .chosen(logLevel, default: .info))
         var configuration = BrokerConfiguration(dataDirectory: data)
         (configuration.host, configuration.port) = try HostAndPort.parse(listen, option: "--listen")
         if let advertise {
@@ -44,10 +44,11 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.autoCreateTopics = autoCreateTopics
         configuration.defaultPartitions = defaultPartitions
         configuration.maxRequestBytes = maxRequestBytes
-        let broker = try await KafkaBroker.start(configuration, logger: logger)
-        let group = ServiceGroup(
-            services: [RunService(name: "broker") { try await broker.run() }], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger
-        )
-        try await group.run()
+        // Started inside the service group, so that a SIGTERM arriving as soon as the port
+        // accepts connections already stops the broker cleanly.
+        let service = RunService(name: "broker") { [configuration] in
+            try await KafkaBroker.start(configuration, logger: logger).run()
+        }
+        try await ServiceGroup(services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger).run()
     }
 }

@@ -14,7 +14,7 @@ struct ChatOptions: ParsableArguments {
 
     /// The level asked for, else the command's own default.
     func logLevel(default fallback: Logger.Level = .info) -> Logger.Level {
-        explicitLogLevel ?? Environment.value("CHAT_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? fallback
+        .chosen(explicitLogLevel, default: fallback)
     }
 
     func catalog() throws -> TopicCatalog {

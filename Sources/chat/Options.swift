@@ -1,7 +1,12 @@
 import ArgumentParser
 import Logging
 
-extension Logger.Level: @retroactive ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {
+    /// The level given on the command line, else `CHAT_LOG_LEVEL`, else `fallback`.
+    static func chosen(_ explicit: Logger.Level?, default fallback: Logger.Level) -> Logger.Level {
+        explicit ?? Environment.value("CHAT_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? fallback
+    }
+}
 
 enum HostAndPort {
     /// Splits `HOST:PORT`; the host may be empty (meaning all interfaces is not offered: 0.0.0.0 must be explicit).

@@ -47,6 +47,27 @@ struct OperationsTests {
         return try await child.wait(timeout: .seconds(120))
     }
 
+    /// `chat broker` takes its log level like every other command: `--log-level`, else
+    /// `CHAT_LOG_LEVEL`, else info.
+    @Test(arguments: [
+        ([String](), "", true),
+        ([], "warning", false),
+        (["--log-level", "info"], "warning", true),
+    ])
+    func brokerLogLevelComesFromTheFlagElseTheEnvironment(flag: [String], environment: String, logsInfo: Bool) async throws {
+        let directory = try TemporaryDirectory()
+        let port = try ChatBinary.freePort()
+        let broker = try ChildProcess(
+            try ChatBinary.path, ["broker", "--data", directory.child("data"), "--listen", "127.0.0.1:\(port)"] + flag,
+            environment: ["CHAT_LOG_LEVEL": environment]
+        )
+        try await ChatBinary.waitForPort(port)
+        broker.kill(SIGTERM)
+        let output = try await broker.wait()
+        #expect(output.status == 0)
+        #expect(output.stderr.contains("broker listening") == logsInfo, "\(output.stderr)")
+    }
+
     @Test func verifyPassesAfterAChatAndNamesATamperedRow() async throws {
         let server = try await ChatServer.start()
         let session = try await chat(on: server)
