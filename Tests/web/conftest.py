@@ -9,11 +9,7 @@ The browsers are Debian's `chromium` and `chromium-driver` ($CHROMIUM and $CHROM
 their paths). Set CHAT_WEB_HEADFUL=1 to watch them.
 """
 
-import ctypes
 import os
-import signal
-import socket
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -23,39 +19,23 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_BINARY = REPO_ROOT / ".build" / "debug" / "chat"
+from chat_process import REPO_ROOT, ChatProcess, free_port
+
 SCREENSHOT_DIR = REPO_ROOT / ".build" / "web-screenshots"
 
 STARTUP_TIMEOUT_SECONDS = 120   # the machine may be busy building
-SHUTDOWN_TIMEOUT_SECONDS = 20
 
 DESKTOP_SIZE = (1280, 800)
 PHONE_SIZE = (390, 844)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: SIGTERM the server if pytest itself dies (Linux only)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
 class ChatServer:
-    def __init__(self, process: subprocess.Popen, url: str, log_path: Path):
+    def __init__(self, process: ChatProcess, url: str):
         self.process = process
         self.url = url
-        self.log_path = log_path
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        return self.process.log()
 
     def healthy(self) -> bool:
         try:
@@ -68,45 +48,30 @@ class ChatServer:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """A whole chat system (embedded broker, processor, gateway) on free loopback ports."""
-    binary = Path(os.environ.get("CHAT_BINARY", DEFAULT_BINARY)).resolve()
-    if not binary.is_file():
-        pytest.fail(f"server binary {binary} not found; build it with `swift build --product chat`")
     workdir = tmp_path_factory.mktemp("chat")
-    log_path = workdir / "server.log"
-    http_port, kafka_port = _free_port(), _free_port()
-    command = [
-        str(binary), "serve", "--data", str(workdir / "data"),
+    http_port, kafka_port = free_port(), free_port()
+    arguments = [
+        "serve", "--data", str(workdir / "data"),
         "--http", f"127.0.0.1:{http_port}", "--kafka", f"127.0.0.1:{kafka_port}",
         # Hashing is deliberately slow; the test's throwaway accounts need no such protection.
         "--password-iterations", "1000",
         "--log-level", os.environ.get("CHAT_LOG_LEVEL", "warning"),
     ]
     if os.environ.get("CHAT_WEB_ROOT"):
-        command += ["--web-root", str(Path(os.environ["CHAT_WEB_ROOT"]).resolve())]
-    with open(log_path, "wb") as log_file:
-        # The repository is the working directory, where the server finds kafka/topics.json.
-        process = subprocess.Popen(
-            command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent,
-        )
-    chat = ChatServer(process, f"http://127.0.0.1:{http_port}", log_path)
+        arguments += ["--web-root", str(Path(os.environ["CHAT_WEB_ROOT"]).resolve())]
+    # The repository is the working directory, where the server finds kafka/topics.json.
+    chat = ChatServer(ChatProcess(arguments, workdir / "server.log", cwd=REPO_ROOT), f"http://127.0.0.1:{http_port}")
     try:
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while not chat.healthy():
-            if process.poll() is not None:
-                pytest.fail(f"the server exited with status {process.returncode} during startup:\n{chat.log()}")
+            if chat.process.exited() is not None:
+                pytest.fail(f"the server exited with status {chat.process.exited()} during startup:\n{chat.log()}")
             if time.monotonic() > deadline:
                 pytest.fail(f"/healthz did not answer 200 within {STARTUP_TIMEOUT_SECONDS}s:\n{chat.log()}")
             time.sleep(0.2)   # polling a process we started, not waiting for the page
         yield chat
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=SHUTDOWN_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        chat.process.stop()
 
 
 def _chromium(size: tuple[int, int], mobile: bool) -> webdriver.Chrome:
