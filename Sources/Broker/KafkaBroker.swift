@@ -19,7 +19,7 @@ public final class KafkaBroker: Sendable {
     private let logs: LogManager
     private let coordinator: GroupCoordinator
     private let server: KafkaServer
-    private let listener: NIOAsyncChannel<KafkaServer.Connection, Never>
+    private let listener: KafkaServer.Listener
     private let logger: Logger
 
     private static let cleanShutdownMarker = "clean-shutdown"
@@ -71,7 +71,7 @@ public final class KafkaBroker: Sendable {
 
     private init(
         configuration: BrokerConfiguration, port: Int, lock: DataDirectoryLock, flusher: Flusher, logs: LogManager,
-        coordinator: GroupCoordinator, server: KafkaServer, listener: NIOAsyncChannel<KafkaServer.Connection, Never>,
+        coordinator: GroupCoordinator, server: KafkaServer, listener: KafkaServer.Listener,
         logger: Logger
     ) {
         self.configuration = configuration

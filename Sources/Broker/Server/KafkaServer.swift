@@ -14,31 +14,57 @@ struct KafkaServer: Sendable {
     let logger: Logger
 
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+    typealias Listener = NIOAsyncChannel<any Channel, Never>
 
-    func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> NIOAsyncChannel<Connection, Never> {
+    /// Accepted connections come out of the listener as plain channels, reading nothing, and
+    /// become ``Connection``s only when taken for serving: when the listener stops, NIO drops
+    /// what it accepted and had not handed over yet, and a dropped `NIOAsyncChannel` traps
+    /// (swift-nio#2637), while a dropped plain channel is closed with the listener.
+    func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> Listener {
         let maxFrameSize = self.maxFrameSize
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.autoRead, value: false)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize))
                     )
-                    return try Connection(wrappingChannelSynchronously: channel)
+                    channel.parent?.closeFuture.whenComplete { _ in channel.close(promise: nil) }
+                    return channel
                 }
             }
     }
 
     /// Serves connections until the task is cancelled.
-    func serve(_ listener: NIOAsyncChannel<Connection, Never>) async throws {
+    func serve(_ listener: Listener) async throws {
         try await withThrowingDiscardingTaskGroup { group in
-            try await listener.executeThenClose { connections in
-                for try await connection in connections {
-                    group.addTask { await serve(connection) }
+            try await listener.executeThenClose { channels in
+                for try await channel in channels {
+                    group.addTask {
+                        if let connection = await adopt(channel) { await serve(connection) }
+                    }
                 }
             }
+        }
+    }
+
+    /// Wraps an accepted channel for serving and starts reading it; nil if it closed already
+    /// (a wrapper added then would never see its end). Nothing after the wrapping may throw:
+    /// a wrapper must not be dropped.
+    private func adopt(_ channel: any Channel) async -> Connection? {
+        do {
+            return try await channel.eventLoop.submit { () -> Connection? in
+                guard channel.isActive else { return nil }
+                let connection = try Connection(wrappingChannelSynchronously: channel)
+                try? channel.syncOptions?.setOption(.autoRead, value: true)
+                return connection
+            }.get()
+        } catch {
+            channel.close(promise: nil)
+            return nil
         }
     }
 
