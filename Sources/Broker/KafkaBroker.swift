@@ -59,7 +59,7 @@ public final class KafkaBroker: Sendable {
         let listener = try await placeholder.bind(
             host: configuration.host, port: configuration.port, group: MultiThreadedEventLoopGroup.singleton
         )
-        let port = listener.channel.localAddress?.port ?? configuration.port
+        let port = listener.port ?? configuration.port
         if configuration.advertisedPort == nil { handler = handler.advertising(port: Int32(port)) }
         let server = KafkaServer(handler: handler, maxFrameSize: configuration.maxRequestBytes, logger: logger)
         logger.info("broker listening", metadata: ["address": "\(configuration.host):\(port)", "data": "\(directory)"])

@@ -56,12 +56,9 @@ struct OperationsTests {
     ])
     func brokerLogLevelComesFromTheFlagElseTheEnvironment(flag: [String], environment: String, logsInfo: Bool) async throws {
         let directory = try TemporaryDirectory()
-        let port = try ChatBinary.freePort()
-        let broker = try ChildProcess(
-            try ChatBinary.path, ["broker", "--data", directory.child("data"), "--listen", "127.0.0.1:\(port)"] + flag,
-            environment: ["CHAT_LOG_LEVEL": environment]
+        let (broker, _) = try await ChatBinary.startBroker(
+            data: directory.child("data"), arguments: flag, environment: ["CHAT_LOG_LEVEL": environment]
         )
-        try await ChatBinary.waitForPort(port)
         broker.kill(SIGTERM)
         let output = try await broker.wait()
         #expect(output.status == 0)

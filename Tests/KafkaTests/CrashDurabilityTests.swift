@@ -79,9 +79,7 @@ struct CrashDurabilityTests {
 
     @Test func secondBrokerOnTheSameDirectoryFailsClearly() async throws {
         let directory = try TemporaryDirectory(prefix: "lock")
-        let port = try ChatBinary.freePort()
-        let first = try ChildProcess(try ChatBinary.path, ["broker", "--data", directory.path, "--listen", "127.0.0.1:\(port)"])
-        try await ChatBinary.waitForPort(port)
+        let (first, _) = try await ChatBinary.startBroker(data: directory.path)
         let second = try ChildProcess(
             try ChatBinary.path, ["broker", "--data", directory.path, "--listen", "127.0.0.1:\(try ChatBinary.freePort())"]
         )
@@ -96,11 +94,7 @@ struct CrashDurabilityTests {
     /// accepted but not handed over yet are closed, not a crash (it trapped every time before).
     @Test func stopsCleanlyWhileClientsConnect() async throws {
         let directory = try TemporaryDirectory(prefix: "stop")
-        let port = try ChatBinary.freePort()
-        let broker = try ChildProcess(
-            try ChatBinary.path, ["broker", "--data", directory.path, "--listen", "127.0.0.1:\(port)", "--log-level", "info"]
-        )
-        try await ChatBinary.waitForPort(port)
+        let (broker, port) = try await ChatBinary.startBroker(data: directory.path, arguments: ["--log-level", "info"])
         let clients = (0..<50).compactMap { _ in ChatBinary.connectLoopback(port: port) }
         broker.kill(SIGTERM)
         let output = try await broker.wait()

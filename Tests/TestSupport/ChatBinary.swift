@@ -48,6 +48,19 @@ public enum ChatBinary {
         throw ChildProcess.Failure(description: "nothing listens on port \(port) after \(timeout)")
     }
 
+    /// Starts `chat broker` on `data` and a free loopback port, and waits until it accepts
+    /// connections.
+    public static func startBroker(
+        data: String, arguments: [String] = [], environment: [String: String] = [:]
+    ) async throws -> (process: ChildProcess, port: Int) {
+        let port = try freePort()
+        let process = try ChildProcess(
+            try path, ["broker", "--data", data, "--listen", "127.0.0.1:\(port)"] + arguments, environment: environment
+        )
+        try await waitForPort(port)
+        return (process, port)
+    }
+
     /// A TCP connection to 127.0.0.1:`port` as a file descriptor (the caller closes it), or nil.
     public static func connectLoopback(port: Int) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

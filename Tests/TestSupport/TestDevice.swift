@@ -13,21 +13,25 @@ public final class TestDevice: Sendable {
     private let pinger = Locked<Task<Void, Never>?>(nil)
 
     private struct Waiter {
+        var key: Int
         var matches: @Sendable (JSONValue) -> Bool
         var continuation: CheckedContinuation<JSONValue?, Never>
     }
 
     private struct Mailbox {
         var frames: [JSONValue] = []
-        /// Keyed by registration order, so the oldest matching waiter gets a frame.
-        var waiters: [Int: Waiter] = [:]
+        /// In registration order, so the oldest matching waiter gets a frame.
+        var waiters: [Waiter] = []
         var nextWaiter = 0
         var closed = false
 
         /// The waiter a new frame goes to, removed; nil keeps the frame.
         mutating func takeWaiter(for frame: JSONValue) -> Waiter? {
-            guard let key = waiters.keys.sorted().first(where: { waiters[$0]!.matches(frame) }) else { return nil }
-            return waiters.removeValue(forKey: key)
+            waiters.firstIndex { $0.matches(frame) }.map { waiters.remove(at: $0) }
+        }
+
+        mutating func removeWaiter(_ key: Int) -> Waiter? {
+            waiters.firstIndex { $0.key == key }.map { waiters.remove(at: $0) }
         }
 
         mutating func take(where predicate: (JSONValue) -> Bool) -> JSONValue? {
@@ -51,8 +55,8 @@ public final class TestDevice: Sendable {
             // Closed: nothing more can match what is waited for.
             let waiting = mailbox.withLock { mailbox in
                 mailbox.closed = true
-                defer { mailbox.waiters = [:] }
-                return Array(mailbox.waiters.values)
+                defer { mailbox.waiters = [] }
+                return mailbox.waiters
             }
             for waiter in waiting { waiter.continuation.resume(returning: nil) }
         }
@@ -73,27 +77,27 @@ public final class TestDevice: Sendable {
     public func next(
         timeout: Duration = .seconds(15), where predicate: @Sendable @escaping (JSONValue) -> Bool = { _ in true }
     ) async throws -> JSONValue {
-        if let found = mailbox.withLock({ $0.take(where: predicate) }) { return found }
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }
         let found: JSONValue? = await withCheckedContinuation { continuation in
-            var immediate: JSONValue??
-            let key = mailbox.withLock { mailbox in
-                defer { mailbox.nextWaiter += 1 }
-                // A frame may have arrived since the first look.
+            // A frame already here, or the connection's end, answers at once; else wait.
+            let key: Int? = mailbox.withLock { mailbox in
                 if let frame = mailbox.take(where: predicate) {
-                    immediate = .some(frame)
-                } else if mailbox.closed {
-                    immediate = .some(nil)
-                } else {
-                    mailbox.waiters[mailbox.nextWaiter] = Waiter(matches: predicate, continuation: continuation)
+                    continuation.resume(returning: frame)
+                    return nil
                 }
+                if mailbox.closed {
+                    continuation.resume(returning: nil)
+                    return nil
+                }
+                defer { mailbox.nextWaiter += 1 }
+                mailbox.waiters.append(Waiter(key: mailbox.nextWaiter, matches: predicate, continuation: continuation))
                 return mailbox.nextWaiter
             }
-            if let immediate { return continuation.resume(returning: immediate) }
+            guard let key else { return }
             timer = Task { [mailbox] in
                 guard (try? await Task.sleep(for: timeout)) != nil else { return }
-                mailbox.withLock { $0.waiters.removeValue(forKey: key) }?.continuation.resume(returning: nil)
+                mailbox.withLock { $0.removeWaiter(key) }?.continuation.resume(returning: nil)
             }
         }
         if let found { return found }

@@ -2,6 +2,7 @@ import KafkaProtocol
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// Accepts Kafka connections and serves each one's requests in order, as Kafka does: a
 /// connection's next request is handled only after the previous one is, which is what lets a
@@ -14,15 +15,22 @@ struct KafkaServer: Sendable {
     let logger: Logger
 
     typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
-    typealias Listener = NIOAsyncChannel<any Channel, Never>
 
-    /// Accepted connections come out of the listener as plain channels, reading nothing, and
-    /// become ``Connection``s only when taken for serving: when the listener stops, NIO drops
-    /// what it accepted and had not handed over yet, and a dropped `NIOAsyncChannel` traps
-    /// (swift-nio#2637), while a dropped plain channel is closed with the listener.
+    /// The listening socket. Accepted connections come out of it as plain channels, reading
+    /// nothing, and become ``Connection``s only when taken for serving: when the listener
+    /// stops, NIO drops what it accepted and had not handed over yet, and a dropped
+    /// `NIOAsyncChannel` traps (swift-nio#2637). Those are kept in `unserved` and closed then.
+    struct Listener: Sendable {
+        fileprivate let channel: NIOAsyncChannel<any Channel, Never>
+        fileprivate let unserved: UnservedConnections
+
+        var port: Int? { channel.channel.localAddress?.port }
+    }
+
     func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> Listener {
         let maxFrameSize = self.maxFrameSize
-        return try await ServerBootstrap(group: group)
+        let unserved = UnservedConnections()
+        let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -32,17 +40,20 @@ struct KafkaServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize))
                     )
-                    channel.parent?.closeFuture.whenComplete { _ in channel.close(promise: nil) }
+                    unserved.add(channel)
                     return channel
                 }
             }
+        return Listener(channel: channel, unserved: unserved)
     }
 
     /// Serves connections until the task is cancelled.
     func serve(_ listener: Listener) async throws {
+        defer { listener.unserved.closeAll() }
         try await withThrowingDiscardingTaskGroup { group in
-            try await listener.executeThenClose { channels in
+            try await listener.channel.executeThenClose { channels in
                 for try await channel in channels {
+                    listener.unserved.remove(channel)
                     group.addTask {
                         if let connection = await adopt(channel) { await serve(connection) }
                     }
@@ -104,4 +115,25 @@ struct KafkaServer: Sendable {
 /// What a request handler knows about the connection a request came on.
 struct ClientContext: Sendable {
     var host: String
+}
+
+/// Connections accepted and not yet taken out of the listener's stream.
+fileprivate final class UnservedConnections: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+    }
+
+    func remove(_ channel: any Channel) {
+        channels.withLock { $0[ObjectIdentifier(channel)] = nil }
+    }
+
+    func closeAll() {
+        let left = channels.withLock { channels in
+            defer { channels = [:] }
+            return channels.values
+        }
+        for channel in left { channel.close(promise: nil) }
+    }
 }
