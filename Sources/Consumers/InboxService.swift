@@ -83,34 +83,63 @@ public final class InboxService: Sendable {
         }
         try consumer.subscribe(topics: [topic])
         let watcher = Task { await watchAssignments(consumer) }
-        var uncommitted: [TopicPartition: Int64] = [:]
-        var lastCommit = ContinuousClock.now
+        // Batches are stored on the consumer's thread; pushing to the sessions and committing
+        // follow on a task of their own, in the order the batches were stored.
+        let (steps, queue) = AsyncStream.makeStream(of: Step.self)
+        let follower = Task {
+            for await step in steps {
+                switch step {
+                case .deliver(let stored): await sink.deliver(stored)
+                // Positions live in the database; the commit only shows the group's lag.
+                case .commit(let offsets): try? await consumer.commit(offsets)
+                }
+            }
+        }
+        let uncommitted = Locked(Uncommitted())
         do {
-            for try await batch in consumer.batchesWithIdleTicks {
+            try await consumer.consume(reportingIdle: true) { batch in
                 if !batch.isEmpty {
                     let records = batch.compactMap(EventRecord.init)
                     let now = EventTime.now()
-                    let stored = try await database.apply(projection: DeliveryStore.projection, topic: topic, next: batch.nextOffsets) { db in
+                    let stored = try database.apply(projection: DeliveryStore.projection, topic: topic, next: batch.nextOffsets) { db in
                         try DeliveryStore.apply(records, now: now, in: db)
                     }
-                    if !stored.isEmpty { await sink.deliver(stored) }
+                    if !stored.isEmpty { queue.yield(.deliver(stored)) }
                 }
-                for record in batch { uncommitted[record.topicPartition] = record.offset + 1 }
-                if !uncommitted.isEmpty && (ContinuousClock.now - lastCommit > .seconds(1) || batch.isEmpty) {
-                    // Positions live in the database; the commit only shows the group's lag
-                    // (so it is also made when the log goes quiet, or lag would show work done).
-                    try? await consumer.commit(uncommitted)
-                    uncommitted = [:]
-                    lastCommit = .now
-                }
+                if let due = uncommitted.withLock({ $0.note(batch) }) { queue.yield(.commit(due)) }
             }
         } catch {
+            queue.finish()
+            follower.cancel()
             watcher.cancel()
             await consumer.close()
             throw error
         }
+        queue.finish()
+        await follower.value
         watcher.cancel()
         await consumer.close()
+    }
+
+    /// What the consumer's thread hands on, in order.
+    private enum Step: Sendable {
+        case deliver([StoredDelivery])
+        case commit([TopicPartition: Int64])
+    }
+
+    /// Offsets read and not committed yet. They are committed at most once a second, and
+    /// when the log goes quiet (or lag would show work as not done).
+    private struct Uncommitted {
+        var offsets: [TopicPartition: Int64] = [:]
+        var since = ContinuousClock.now
+
+        /// Notes a batch (empty when idle); returns the offsets to commit if a commit is due.
+        mutating func note(_ batch: [KafkaRecord]) -> [TopicPartition: Int64]? {
+            for record in batch { offsets[record.topicPartition] = record.offset + 1 }
+            guard !offsets.isEmpty, batch.isEmpty || ContinuousClock.now - since > .seconds(1) else { return nil }
+            defer { (offsets, since) = ([:], .now) }
+            return offsets
+        }
     }
 
     private func watchAssignments(_ consumer: KafkaConsumer) async {

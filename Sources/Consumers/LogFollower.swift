@@ -20,11 +20,8 @@ public struct LogFollower: Sendable {
     public func follow(
         topic: String, partitions: Int32, from start: [Int32: Int64], _ body: ([KafkaRecord]) async throws -> Void
     ) async throws {
-        let consumer = try KafkaConsumer(configuration: kafka, logger: logger)
+        let consumer = try await reader(of: topic, partitions: partitions, from: start)
         do {
-            try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<partitions).map {
-                (TopicPartition(topic: topic, partition: $0), start[$0] ?? KafkaOffset.beginning)
-            }))
             for try await batch in consumer.batches { try await body(batch) }
             await consumer.close()
         } catch {
@@ -36,24 +33,47 @@ public struct LogFollower: Sendable {
     /// Follows `topic` into a projection stored in `database`: resumes after the offsets the
     /// projection stored, applies each batch in one transaction together with its new offsets
     /// (so a restart resumes exactly after the last applied record), hands what `apply`
-    /// returned to `handle`, then advances `applied`.
+    /// returned to `handle`, then advances `applied`. All of it runs on the consumer's own
+    /// thread (`KafkaConsumer.consume`).
     public func follow<Result: Sendable>(
         _ topic: TopicCatalog.Topic, into database: ChatDatabase, projection: String, applied: AppliedOffsetWatch,
         apply: @escaping @Sendable ([EventRecord], Database) throws -> Result,
-        then handle: (Result) -> Void = { _ in }
+        then handle: @escaping @Sendable (Result) -> Void = { _ in }
     ) async throws {
         let start = try await database.writer.read { db in
             try AppliedOffsets.load(db, projection: projection, topic: topic.name)
         }
         for (partition, next) in start { applied.advance(partition, to: next) }
-        try await follow(topic: topic.name, partitions: topic.partitions, from: start) { batch in
-            let records = batch.compactMap(EventRecord.init)
-            let next = batch.nextOffsets
-            let result = try await database.apply(projection: projection, topic: topic.name, next: next) { db in
-                try apply(records, db)
+        let consumer = try await reader(of: topic.name, partitions: topic.partitions, from: start)
+        do {
+            try await consumer.consume { [name = topic.name] batch in
+                let records = batch.compactMap(EventRecord.init)
+                let next = batch.nextOffsets
+                let result = try database.apply(projection: projection, topic: name, next: next) { db in
+                    try apply(records, db)
+                }
+                handle(result)
+                for (partition, offset) in next { applied.advance(partition, to: offset) }
             }
-            handle(result)
-            for (partition, offset) in next { applied.advance(partition, to: offset) }
+            await consumer.close()
+        } catch {
+            await consumer.close()
+            throw error
         }
+    }
+
+    /// A consumer assigned every partition of `topic`, each from its start offset (the log
+    /// start where none is given).
+    private func reader(of topic: String, partitions: Int32, from start: [Int32: Int64]) async throws -> KafkaConsumer {
+        let consumer = try KafkaConsumer(configuration: kafka, logger: logger)
+        do {
+            try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<partitions).map {
+                (TopicPartition(topic: topic, partition: $0), start[$0] ?? KafkaOffset.beginning)
+            }))
+        } catch {
+            await consumer.close()
+            throw error
+        }
+        return consumer
     }
 }

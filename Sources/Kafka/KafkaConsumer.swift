@@ -205,6 +205,34 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// Calls `body` with each batch (in offset order per partition) on this consumer's own
+    /// thread, until the calling task is cancelled or the consumer is closed. With
+    /// `reportingIdle`, an empty batch also comes whenever about 100 ms pass without a record.
+    ///
+    /// For readers whose work on a batch is synchronous, such as a database transaction: the
+    /// batch is handled on the thread that took it from librdkafka, with no hop to the
+    /// concurrency pool and back for every batch. `body` may block; it holds up only this
+    /// consumer. An error it throws ends the loop and is rethrown here.
+    public func consume(reportingIdle: Bool = false, _ body: @escaping @Sendable ([KafkaRecord]) throws -> Void) async throws {
+        let stop = StopFlag()
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                pollQueue.async { [self] in
+                    continuation.resume(with: Result {
+                        while !stop.isSet {
+                            let batch = try lifetime.use { try takeQueued(maxRecords: 1000, timeoutMs: 100) }
+                            if !batch.isEmpty || reportingIdle { try body(batch) }
+                        }
+                    }.flatMapError { error in
+                        (error as? KafkaError) == .closed ? .success(()) : .failure(error)
+                    })
+                }
+            }
+        } onCancel: {
+            stop.set()
+        }
+    }
+
     /// Waits up to `timeoutMs` for the first record, then takes what else is already queued.
     func poll(maxRecords: Int, timeoutMs: Int32) async throws -> [KafkaRecord] {
         try await withCheckedThrowingContinuation { continuation in
@@ -320,6 +348,15 @@ public final class KafkaConsumer: Sendable {
             }
         }
     }
+}
+
+/// Tells a consumer's loop on its poll thread to stop; checked between polls.
+private final class StopFlag: Sendable {
+    private let flag = Atomic(false)
+
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+
+    func set() { flag.store(true, ordering: .releasing) }
 }
 
 extension Duration {

@@ -99,6 +99,53 @@ struct ProducerConsumerTests {
         try await second.stop()
     }
 
+    @Test func consumeRunsBatchesOnItsThreadUntilCancelledAndRethrows() async throws {
+        struct Refused: Error, Equatable {}
+        let environment = try await KafkaTestEnvironment.start()
+        try await environment.createTopic("pump", partitions: 2)
+        let producer = try environment.producer()
+        _ = try await producer.send((0..<500).map {
+            KafkaOutgoingRecord(topic: "pump", partition: Int32($0 % 2), key: nil, value: "v\($0)".data)
+        })
+        let consumer = try environment.consumer()
+        try consumer.assign([
+            TopicPartition(topic: "pump", partition: 0): KafkaOffset.beginning,
+            TopicPartition(topic: "pump", partition: 1): KafkaOffset.beginning,
+        ])
+        let seen = Locked((records: [KafkaRecord](), idleTicks: 0))
+        let consuming = Task {
+            try await consumer.consume(reportingIdle: true) { batch in
+                seen.withLock { seen in
+                    if batch.isEmpty { seen.idleTicks += 1 } else { seen.records += batch }
+                }
+            }
+        }
+        let deadline = ContinuousClock.now + .seconds(30)
+        while seen.withLock({ $0.records.count < 500 || $0.idleTicks == 0 }) && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        consuming.cancel()
+        try await consuming.value
+        let (records, idleTicks) = seen.value
+        #expect(idleTicks > 0, "a quiet log is reported with empty batches")
+        for partition: Int32 in [0, 1] {
+            let read = records.filter { $0.partition == partition }
+            #expect(read.map(\.offset) == Array(0..<250), "partition \(partition): every record once, in order")
+            #expect(read.map { $0.value!.text } == stride(from: Int(partition), to: 500, by: 2).map { "v\($0)" })
+        }
+
+        // An error thrown by the body ends the loop and comes back to the caller.
+        _ = try await producer.send(KafkaOutgoingRecord(topic: "pump", partition: 0, key: nil, value: "last".data))
+        await #expect(throws: Refused.self) {
+            try await consumer.consume { batch in
+                if batch.contains(where: { $0.value?.text == "last" }) { throw Refused() }
+            }
+        }
+        await consumer.close()
+        await producer.close()
+        try await environment.broker.stop()
+    }
+
     @Test func consumingFromTheEndSeesOnlyNewRecords() async throws {
         let environment = try await KafkaTestEnvironment.start()
         try await environment.createTopic("tail", partitions: 1)

@@ -120,6 +120,16 @@ extension ChatDatabase {
             return result
         }
     }
+
+    /// The same, blocking the calling thread: for a consumer applying batches on its own
+    /// thread (an uncontended write runs right there, without a hop to the writer's queue).
+    public func apply<Result>(projection: String, topic: String, next: [Int32: Int64], _ apply: (Database) throws -> Result) throws -> Result {
+        try writer.write { db in
+            let result = try apply(db)
+            try AppliedOffsets.store(db, projection: projection, topic: topic, next: next)
+            return result
+        }
+    }
 }
 
 /// The offsets a projection has applied, per topic partition.
