@@ -84,8 +84,11 @@ public final class InboxService: Sendable {
         try consumer.subscribe(topics: [topic])
         let watcher = Task { await watchAssignments(consumer) }
         // Batches are stored on the consumer's thread; pushing to the sessions and committing
-        // follow on a task of their own, in the order the batches were stored.
+        // follow on a task of their own, in the order the batches were stored. The consumer's
+        // thread waits while that task is `Self.stepsAhead` steps behind, so a slow push holds
+        // up reading, as it did when the push was awaited between batches.
         let (steps, queue) = AsyncStream.makeStream(of: Step.self)
+        let room = DispatchSemaphore(value: Self.stepsAhead)
         let follower = Task {
             for await step in steps {
                 switch step {
@@ -93,7 +96,12 @@ public final class InboxService: Sendable {
                 // Positions live in the database; the commit only shows the group's lag.
                 case .commit(let offsets): try? await consumer.commit(offsets)
                 }
+                room.signal()
             }
+        }
+        @Sendable func handOn(_ step: Step) {
+            room.wait()
+            queue.yield(step)
         }
         let uncommitted = Locked(Uncommitted())
         do {
@@ -104,9 +112,9 @@ public final class InboxService: Sendable {
                     let stored = try database.apply(projection: DeliveryStore.projection, topic: topic, next: batch.nextOffsets) { db in
                         try DeliveryStore.apply(records, now: now, in: db)
                     }
-                    if !stored.isEmpty { queue.yield(.deliver(stored)) }
+                    if !stored.isEmpty { handOn(.deliver(stored)) }
                 }
-                if let due = uncommitted.withLock({ $0.note(batch) }) { queue.yield(.commit(due)) }
+                if let due = uncommitted.withLock({ $0.note(batch) }) { handOn(.commit(due)) }
             }
         } catch {
             queue.finish()
@@ -120,6 +128,9 @@ public final class InboxService: Sendable {
         watcher.cancel()
         await consumer.close()
     }
+
+    /// How many stored batches (or commits) may wait to be handed on.
+    private static let stepsAhead = 64
 
     /// What the consumer's thread hands on, in order.
     private enum Step: Sendable {

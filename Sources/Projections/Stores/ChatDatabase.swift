@@ -114,21 +114,21 @@ extension ChatDatabase {
     public func apply<Result: Sendable>(
         projection: String, topic: String, next: [Int32: Int64], _ apply: @escaping @Sendable (Database) throws -> Result
     ) async throws -> Result {
-        try await writer.write { db in
-            let result = try apply(db)
-            try AppliedOffsets.store(db, projection: projection, topic: topic, next: next)
-            return result
-        }
+        try await writer.write { db in try Self.applying(apply, projection: projection, topic: topic, next: next, in: db) }
     }
 
     /// The same, blocking the calling thread: for a consumer applying batches on its own
     /// thread (an uncontended write runs right there, without a hop to the writer's queue).
     public func apply<Result>(projection: String, topic: String, next: [Int32: Int64], _ apply: (Database) throws -> Result) throws -> Result {
-        try writer.write { db in
-            let result = try apply(db)
-            try AppliedOffsets.store(db, projection: projection, topic: topic, next: next)
-            return result
-        }
+        try writer.write { db in try Self.applying(apply, projection: projection, topic: topic, next: next, in: db) }
+    }
+
+    private static func applying<Result>(
+        _ apply: (Database) throws -> Result, projection: String, topic: String, next: [Int32: Int64], in db: Database
+    ) throws -> Result {
+        let result = try apply(db)
+        try AppliedOffsets.store(db, projection: projection, topic: topic, next: next)
+        return result
     }
 }
 
