@@ -48,7 +48,7 @@ public final class ChildProcess: Sendable {
             collected.withLock { $0.1.append(data) }
         }
         try process.run()
-        ChildProcess.reaper.adopt(process)
+        ExitCleanup.adopt(process)
         if let stdin {
             input.fileHandleForWriting.write(stdin)
         }
@@ -99,30 +99,6 @@ public final class ChildProcess: Sendable {
             throw Failure(description: "\(child.commandLine) exited with \(output.status): \(output.stderr)")
         }
         return output
-    }
-
-    /// Kills, when the test process exits, every child still running: servers shared by a
-    /// whole suite have no other moment to be stopped.
-    private static let reaper = Reaper()
-
-    private final class Reaper: Sendable {
-        private let children = Mutex<[Process]>([])
-
-        init() {
-            atexit {
-                ChildProcess.reaper.killAll()
-            }
-        }
-
-        func adopt(_ process: Process) {
-            children.withLock { $0.append(process) }
-        }
-
-        func killAll() {
-            for child in children.withLock({ $0 }) where child.isRunning {
-                Foundation.kill(child.processIdentifier, SIGKILL)
-            }
-        }
     }
 
     static func which(_ name: String) throws -> String {
