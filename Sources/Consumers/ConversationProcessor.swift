@@ -48,18 +48,38 @@ public final class ConversationProcessor: Sendable {
         }
     }
 
+    /// What processing keeps from one batch to the next. Only one thread uses it at a time:
+    /// the consumer's, or the task while it rebuilds a partition.
+    private struct Progress: Sendable {
+        var owned: [Int32: PartitionStates] = [:]
+        var pending: [PendingDelivery] = []
+        var processed: [TopicPartition: Int64] = [:]
+        var lastCommit = ContinuousClock.now
+    }
+
+    /// Processing met a partition whose states are not built yet: `rest` (from its record
+    /// on) waits until they are.
+    private struct NeedsRebuild: Error {
+        var partition: TopicPartition
+        var rest: ArraySlice<KafkaRecord>
+    }
+
     /// Processes until cancelled.
+    ///
+    /// Batches are processed on the consumer's own thread (`KafkaConsumer.consume`), where
+    /// librdkafka hands them over; the deliveries go to the producer from there too. Only
+    /// rebuilding a newly assigned partition leaves that thread: it reads the log with a
+    /// consumer of its own, so processing steps out of `consume`, awaits it, and goes on with
+    /// the records it was holding.
     public func run() async throws {
         let topic = writer.catalog[.conversations].name
         var configuration = kafka
         configuration["group.id"] = settings.groupId
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         try consumer.subscribe(topics: [topic])
-        // The states belong to the processing loop alone; the watcher only marks partitions
-        // that left, and the loop forgets them before its next batch, so a partition that
-        // comes back is always rebuilt from the log (never resumed from states that missed
-        // what another worker did meanwhile).
-        var owned: [Int32: PartitionStates] = [:]
+        // The watcher only marks partitions that left, and processing forgets their states
+        // before its next batch, so a partition that comes back is always rebuilt from the
+        // log (never resumed from states that missed what another worker did meanwhile).
         let released = Locked<Set<Int32>>([])
         let watcher = Task {
             for await event in consumer.events {
@@ -72,9 +92,6 @@ public final class ConversationProcessor: Sendable {
                 }
             }
         }
-        var pending: [PendingDelivery] = []
-        var processed: [TopicPartition: Int64] = [:]
-        var lastCommit = ContinuousClock.now
 
         // Commits run beside the processing, one at a time and in order: each waits until the
         // deliveries it covers are durable, then commits their records' offsets. Processing
@@ -100,43 +117,71 @@ public final class ConversationProcessor: Sendable {
             }
         }
 
-        func commit() throws {
+        let progress = Locked(Progress())
+        let writer = writer
+        let settings = settings
+
+        @Sendable func commit(_ progress: inout Progress) throws {
             // A delivery that failed for good stops the processor: its records must not be
             // committed, and a restart redoes them.
             if let failure = commitFailure.value { throw failure }
-            commitQueue.yield((pending, processed))
-            (pending, processed) = ([], [:])
-            lastCommit = .now
+            commitQueue.yield((progress.pending, progress.processed))
+            (progress.pending, progress.processed) = ([], [:])
+            progress.lastCommit = .now
+        }
+
+        /// Folds `records` and hands their deliveries to the producer; an empty batch is an
+        /// idle tick. Throws ``NeedsRebuild`` at the first record of a partition not built yet.
+        @Sendable func process(_ records: ArraySlice<KafkaRecord>, _ progress: inout Progress) throws {
+            for partition in released.withLock({ released in defer { released = [] }; return released }) {
+                progress.owned[partition] = nil
+            }
+            for index in records.indices {
+                let kafkaRecord = records[index]
+                let partition = kafkaRecord.partition
+                guard progress.owned[partition] != nil else {
+                    throw NeedsRebuild(partition: kafkaRecord.topicPartition, rest: records[index...])
+                }
+                if let record = EventRecord(kafkaRecord) {
+                    // Applied in place in the dictionary, so no state is copied.
+                    let decisions = progress.owned[partition]!.apply(record)
+                    for delivery in FanOut.deliveries(for: decisions, source: record.position) {
+                        progress.pending.append(try writer.enqueue(writer.inboxRecord(delivery.event, for: delivery.recipient)))
+                    }
+                }
+                progress.processed[kafkaRecord.topicPartition] = kafkaRecord.offset + 1
+            }
+            // An idle tick commits too: the next record may be a long time away, and until
+            // then the group's lag would show work as not done.
+            let due = progress.pending.count >= settings.commitEvery
+                || ContinuousClock.now - progress.lastCommit >= settings.commitInterval || records.isEmpty
+            if due && !progress.processed.isEmpty {
+                try commit(&progress)
+            }
         }
 
         do {
-            for try await batch in consumer.batchesWithIdleTicks {
-                for partition in released.withLock({ released in defer { released = [] }; return released }) {
-                    owned[partition] = nil
-                }
-                for kafkaRecord in batch {
-                    let partition = kafkaRecord.partition
-                    if owned[partition] == nil {
-                        owned[partition] = try await rebuild(kafkaRecord.topicPartition, before: kafkaRecord.offset)
+            var held: ArraySlice<KafkaRecord> = []
+            while true {
+                do {
+                    if !held.isEmpty {
+                        try progress.withLock { try process(held, &$0) }
+                        held = []
                     }
-                    if let record = EventRecord(kafkaRecord) {
-                        // Applied in place in the dictionary, so no state is copied.
-                        let decisions = owned[partition]!.apply(record)
-                        for delivery in FanOut.deliveries(for: decisions, source: record.position) {
-                            pending.append(try await writer.enqueue(writer.inboxRecord(delivery.event, for: delivery.recipient)))
-                        }
+                    // Returns when the task is cancelled or the consumer closed.
+                    try await consumer.consume(reportingIdle: true) { batch in
+                        try progress.withLock { try process(batch[...], &$0) }
                     }
-                    processed[kafkaRecord.topicPartition] = kafkaRecord.offset + 1
-                }
-                // An idle tick (an empty batch) commits too: the next record may be a long time
-                // away, and until then the group's lag would show work as not done.
-                let due = pending.count >= settings.commitEvery || ContinuousClock.now - lastCommit >= settings.commitInterval
-                    || batch.isEmpty
-                if due && !processed.isEmpty {
-                    try commit()
+                    break
+                } catch let stop as NeedsRebuild {
+                    let states = try await rebuild(stop.partition, before: stop.rest.first!.offset)
+                    // A rebuild cut short by cancellation is incomplete: decide nothing with it.
+                    if Task.isCancelled { break }
+                    progress.withLock { $0.owned[stop.partition.partition] = states }
+                    held = stop.rest
                 }
             }
-            try commit()
+            try progress.withLock { try commit(&$0) }
             commitQueue.finish()
             await committer.value
             if let failure = commitFailure.value { throw failure }

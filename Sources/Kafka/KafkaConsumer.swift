@@ -178,28 +178,22 @@ public final class KafkaConsumer: Sendable {
 
     /// The same records in the batches they arrive in (never empty), for readers that apply
     /// a whole batch at once, e.g. in one database transaction.
-    public var batches: Batches { Batches(consumer: self, reportsIdle: false) }
-
-    /// Like `batches`, plus an empty batch whenever about 100 ms pass without a record: a
-    /// reader that holds work back (offsets not committed yet) learns that the log went quiet.
-    public var batchesWithIdleTicks: Batches { Batches(consumer: self, reportsIdle: true) }
+    public var batches: Batches { Batches(consumer: self) }
 
     public struct Batches: AsyncSequence, Sendable {
         public typealias Element = [KafkaRecord]
         let consumer: KafkaConsumer
-        let reportsIdle: Bool
 
-        public func makeAsyncIterator() -> Iterator { Iterator(consumer: consumer, reportsIdle: reportsIdle) }
+        public func makeAsyncIterator() -> Iterator { Iterator(consumer: consumer) }
 
         public struct Iterator: AsyncIteratorProtocol {
             let consumer: KafkaConsumer
-            let reportsIdle: Bool
 
             public mutating func next() async throws -> [KafkaRecord]? {
                 while true {
                     if Task.isCancelled || consumer.lifetime.isClosed { return nil }
                     let batch = try await consumer.poll(maxRecords: 1000, timeoutMs: 100)
-                    if !batch.isEmpty || reportsIdle { return batch }
+                    if !batch.isEmpty { return batch }
                 }
             }
         }

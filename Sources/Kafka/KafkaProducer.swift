@@ -132,19 +132,30 @@ public final class KafkaProducer: Sendable {
     /// Hands `record` to librdkafka and returns at once; its report comes from
     /// ``PendingDelivery/report()``. Lets a caller keep many records in flight, in order.
     public func enqueue(_ record: KafkaOutgoingRecord) async throws -> PendingDelivery {
-        PendingDelivery(id: try await handOver(record), registry: client.callbacks.deliveries)
-    }
-
-    /// Hands the record to librdkafka, waiting while its queue is full (backpressure).
-    private func handOver(_ record: KafkaOutgoingRecord) async throws -> UInt {
         while true {
-            guard poller.running.load(ordering: .acquiring) else { throw KafkaError.closed }
-            let id = client.callbacks.deliveries.reserve()
-            guard let error = produce(record, id: id) else { return id }
-            client.callbacks.deliveries.release(id)
-            guard error.code == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue else { throw error }
+            if let id = try handOver(record) { return PendingDelivery(id: id, registry: client.callbacks.deliveries) }
             try await Task.sleep(for: .milliseconds(1))
         }
+    }
+
+    /// The same hand-over for a thread outside the concurrency pool (a consumer's own thread,
+    /// see ``KafkaConsumer/consume(reportingIdle:_:)``): it blocks that thread while
+    /// librdkafka's queue is full.
+    public func enqueue(_ record: KafkaOutgoingRecord) throws -> PendingDelivery {
+        while true {
+            if let id = try handOver(record) { return PendingDelivery(id: id, registry: client.callbacks.deliveries) }
+            usleep(1000)
+        }
+    }
+
+    /// Hands the record to librdkafka; nil if its queue is full (backpressure: try again soon).
+    private func handOver(_ record: KafkaOutgoingRecord) throws -> UInt? {
+        guard poller.running.load(ordering: .acquiring) else { throw KafkaError.closed }
+        let id = client.callbacks.deliveries.reserve()
+        guard let error = produce(record, id: id) else { return id }
+        client.callbacks.deliveries.release(id)
+        guard error.code == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue else { throw error }
+        return nil
     }
 
     private func produce(_ record: KafkaOutgoingRecord, id: UInt) -> KafkaError? {

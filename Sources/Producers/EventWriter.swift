@@ -50,6 +50,12 @@ public final class EventWriter: Sendable {
         try await producer.enqueue(record)
     }
 
+    /// The same from a thread outside the concurrency pool, which it blocks while the
+    /// producer's queue is full.
+    public func enqueue(_ record: KafkaOutgoingRecord) throws -> PendingDelivery {
+        try producer.enqueue(record)
+    }
+
     public func close() async {
         await producer.close()
     }
