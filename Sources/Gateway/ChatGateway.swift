@@ -81,7 +81,10 @@ public final class ChatGateway: Sendable {
             router: httpRouter(),
             server: .http1WebSocketUpgrade(
                 webSocketRouter: webSocketRouter(),
-                configuration: .init(ws: .init(maxFrameSize: configuration.maxFrameBytes))
+                // No WebSocket pings from the server: sessions that stay silent past the
+                // presence timeout are closed by `closeIdleSessions`, and a pinging task per
+                // connection would cost each idle connection a task and a timer.
+                configuration: .init(ws: .init(maxFrameSize: configuration.maxFrameBytes, autoPing: .disabled))
             ),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port)),
             onServerRunning: { [boundPort, logger] channel in

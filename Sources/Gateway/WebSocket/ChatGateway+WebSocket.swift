@@ -14,18 +14,46 @@ extension ChatGateway {
     /// Whether `request` may open a session here: a valid token of a user this node serves.
     /// Otherwise the error names the node that does, when the gateways' group says.
     func admitSession(_ request: Request) async throws -> SessionTokens.Claims {
-        let claims = try identity(request)
-        guard inbox.serves(user: claims.u) else {
-            var error = ChatError(.misdirectedRequest, "wrong_node", "this node does not serve your devices; connect to the node that does")
-            if let node = await node(serving: claims.u) { error.details["node"] = node }
-            throw error
+        switch admission(request) {
+        case .success(let claims): return claims
+        case .failure(let refusal): throw await explained(refusal)
         }
-        return claims
+    }
+
+    /// The same check without the lookup of the serving node, which only a refusal needs.
+    private func admission(_ request: Request) -> Result<SessionTokens.Claims, Refusal> {
+        let claims: SessionTokens.Claims
+        do {
+            claims = try identity(request)
+        } catch {
+            return .failure(Refusal(error: error as? ChatError ?? .unauthorized, user: nil))
+        }
+        guard inbox.serves(user: claims.u) else {
+            let error = ChatError(.misdirectedRequest, "wrong_node", "this node does not serve your devices; connect to the node that does")
+            return .failure(Refusal(error: error, user: claims.u))
+        }
+        return .success(claims)
+    }
+
+    private struct Refusal: Error {
+        var error: ChatError
+        /// Whose devices this node does not serve, for a `wrong_node` refusal.
+        var user: String?
+    }
+
+    private func explained(_ refusal: Refusal) async -> ChatError {
+        var error = refusal.error
+        if let user = refusal.user, let node = await node(serving: user) { error.details["node"] = node }
+        return error
     }
 
     /// The upgrade route. Every upgrade is accepted, so that a refused session learns why in
     /// the protocol's own terms: an `error` frame (`unauthorized`, `wrong_node`), then a close
     /// with code 1008. (A refused upgrade could only be an empty 400 here.)
+    ///
+    /// The session's task lives as long as the connection and keeps the memory its deepest
+    /// call chain took, so admission is checked without suspending and a refusal is answered
+    /// by a function of its own.
     func addWebSocketRoute(to router: Router<ChatRequestContext>) {
         router.ws("/v1/ws") { _, context in
             let channel = context.channel
@@ -34,18 +62,21 @@ extension ChatGateway {
             }.get()
             return .upgrade([:])
         } onUpgrade: { [self] inbound, outbound, context in
-            let claims: SessionTokens.Claims
-            do {
-                claims = try await admitSession(context.request)
-            } catch let error as ChatError {
-                var frame = ServerFrame.error(code: error.code, message: error.message)
-                frame.node = error.details["node"]
-                try await outbound.write(.text(frame.json()))
-                try await outbound.close(.policyViolation, reason: error.code)
-                return
+            switch admission(context.request) {
+            case .success(let claims):
+                try await serveSession(user: claims.u, device: claims.d, inbound: inbound, outbound: outbound, logger: context.logger)
+            case .failure(let refusal):
+                try await refuse(refusal, outbound: outbound)
             }
-            try await serveSession(user: claims.u, device: claims.d, inbound: inbound, outbound: outbound, logger: context.logger)
         }
+    }
+
+    private func refuse(_ refusal: Refusal, outbound: WebSocketOutboundWriter) async throws {
+        let error = await explained(refusal)
+        var frame = ServerFrame.error(code: error.code, message: error.message)
+        frame.node = error.details["node"]
+        try await outbound.write(.text(frame.json()))
+        try await outbound.close(.policyViolation, reason: error.code)
     }
 
     /// `GET /v1/ws` as plain HTTP: the protocol error that explains why it is refused.
