@@ -4,13 +4,25 @@ import Synchronization
 /// message's opaque.
 ///
 /// A record is enqueued before anyone awaits it (so records go out in call order), which means
-/// its report can arrive on the poll thread before the awaiting continuation is attached;
-/// each entry is therefore either still pending, already awaited, or already completed.
+/// its report can arrive on the poll thread before the awaiting continuation (or handler) is
+/// attached; each entry is therefore either still pending, already awaited, or already
+/// completed.
 final class DeliveryRegistry: Sendable {
+    typealias Handler = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
+
     private enum Entry {
         case pending
         case awaiting(CheckedContinuation<KafkaDeliveryReport, any Error>)
+        case handled(Handler)
         case completed(Result<KafkaDeliveryReport, KafkaError>)
+
+        /// Someone waits for the report.
+        var isWaiting: Bool {
+            switch self {
+            case .awaiting, .handled: true
+            case .pending, .completed: false
+            }
+        }
     }
 
     private struct State {
@@ -47,7 +59,7 @@ final class DeliveryRegistry: Sendable {
                 case .pending:
                     state.entries[id] = .awaiting(continuation)
                     return nil
-                case .awaiting, nil:
+                case .awaiting, .handled, nil:
                     return .failure(.closed)
                 }
             }
@@ -55,41 +67,64 @@ final class DeliveryRegistry: Sendable {
         }
     }
 
+    /// Calls `handler` with the report of `id` when it arrives (at once if it has): on the
+    /// producer's poll thread, so the handler must only hand the result on.
+    func whenReported(_ id: UInt, _ handler: @escaping Handler) {
+        let ready: Result<KafkaDeliveryReport, KafkaError>? = state.withLock { state in
+            switch state.entries[id] {
+            case .completed(let result):
+                state.entries[id] = nil
+                return result
+            case .pending:
+                state.entries[id] = .handled(handler)
+                return nil
+            case .awaiting, .handled, nil:
+                return .failure(.closed)
+            }
+        }
+        if let ready { handler(ready) }
+    }
+
     /// Records the outcome of `id` (from the delivery report callback).
     func complete(_ id: UInt, with result: Result<KafkaDeliveryReport, KafkaError>) {
-        let continuation: CheckedContinuation<KafkaDeliveryReport, any Error>? = state.withLock { state in
+        let waiter: Entry? = state.withLock { state -> Entry? in
             switch state.entries[id] {
-            case .awaiting(let continuation):
-                state.entries[id] = nil
-                return continuation
             case .pending:
                 state.entries[id] = .completed(result)
                 return nil
-            case .completed, nil:
+            case .some(let waiter) where waiter.isWaiting:
+                state.entries[id] = nil
+                return waiter
+            default:
                 return nil
             }
         }
-        continuation?.resume(with: result.mapError { $0 as any Error })
+        if let waiter { Self.hand(result, to: waiter) }
     }
 
     /// Fails every record still without a report (the producer is closing).
     func failAll(_ error: KafkaError) {
-        let waiting: [CheckedContinuation<KafkaDeliveryReport, any Error>] = state.withLock { state in
-            var waiting: [CheckedContinuation<KafkaDeliveryReport, any Error>] = []
+        let waiting: [Entry] = state.withLock { state in
+            var waiting: [Entry] = []
             for (id, entry) in state.entries {
-                switch entry {
-                case .awaiting(let continuation):
-                    waiting.append(continuation)
+                if entry.isWaiting {
+                    waiting.append(entry)
                     state.entries[id] = nil
-                case .pending:
+                } else if case .pending = entry {
                     state.entries[id] = .completed(.failure(error))
-                case .completed:
-                    break
                 }
             }
             return waiting
         }
-        for continuation in waiting { continuation.resume(throwing: error) }
+        for waiter in waiting { Self.hand(.failure(error), to: waiter) }
+    }
+
+    private static func hand(_ result: Result<KafkaDeliveryReport, KafkaError>, to waiter: Entry) {
+        switch waiter {
+        case .awaiting(let continuation): continuation.resume(with: result.mapError { $0 as any Error })
+        case .handled(let handler): handler(result)
+        case .pending, .completed: break
+        }
     }
 
     /// Records handed to librdkafka whose report has not arrived.

@@ -27,9 +27,17 @@ public struct PendingDelivery: Sendable {
     let id: UInt
     let registry: DeliveryRegistry
 
-    /// Waits for the delivery report (at most once per pending delivery).
+    /// Waits for the delivery report (at most once per pending delivery, and not together
+    /// with ``whenReported(_:)``).
     public func report() async throws -> KafkaDeliveryReport {
         try await registry.wait(for: id)
+    }
+
+    /// Calls `handler` with the delivery report instead of waiting for it: on the producer's
+    /// poll thread, so the handler must only hand the result on. For callers that only act
+    /// on a failure and would otherwise keep a task waiting for every record.
+    public func whenReported(_ handler: @escaping @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void) {
+        registry.whenReported(id, handler)
     }
 }
 

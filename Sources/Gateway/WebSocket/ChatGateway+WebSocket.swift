@@ -91,7 +91,9 @@ extension ChatGateway {
     private func serveSession(
         user: String, device: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
-        let session = DeviceSession(user: user, device: device, logger: logger)
+        let session = DeviceSession(user: user, device: device, logger: logger) { [self] session in
+            await recordMarkers(of: session)
+        }
         // Registered before the catch-up is read: see DeviceSession.
         await registry.add(session)
         await withTaskGroup(of: Void.self) { group in
@@ -105,24 +107,6 @@ extension ChatGateway {
                     session.written()
                 }
                 try? await outbound.close(.normalClosure, reason: nil)
-            }
-            group.addTask {
-                // Ends with the session, after what was queued before it closed.
-                for await work in session.work {
-                    switch work {
-                    case .confirm(let ref, let delivery):
-                        do {
-                            _ = try await delivery.report()
-                        } catch {
-                            await session.send(.error(
-                                code: "unavailable", message: "the message could not be stored; send it again with the same id",
-                                ref: ref
-                            ))
-                        }
-                    case .recordMarkers:
-                        await self.recordMarkers(of: session)
-                    }
-                }
             }
             do {
                 let (cursor, pending) = try await inbox.connect(user: user, device: device)
@@ -172,9 +156,15 @@ extension ChatGateway {
         }
     }
 
-    /// Records the device's latest ack (cursor and delivered markers), then its reads.
+    /// Records the device's acks (cursor and delivered markers), then its reads, until none
+    /// is left unrecorded.
     private func recordMarkers(of session: DeviceSession) async {
-        let (ack, reads) = await session.takeMarkers()
+        while let (ack, reads) = await session.takeMarkers() {
+            await record(ack: ack, reads: reads, of: session)
+        }
+    }
+
+    private func record(ack: Int64?, reads: [(conv: String, upTo: Int64)], of session: DeviceSession) async {
         do {
             if let ack { try await inbox.acknowledge(user: session.user, device: session.device, upTo: ack) }
             try await writer.append(reads.map { read in

@@ -15,21 +15,13 @@ actor DeviceSession {
     nonisolated let device: String
     nonisolated let id = UUID()
 
-    /// What the session's background task does, in order, while the session goes on reading
-    /// frames: confirming appends handed to Kafka (a failed one is reported with its `ref`),
-    /// and recording the device's acks and reads. While one of those is being recorded, acks
-    /// that arrive collapse into the highest, so a device acking every message costs one
-    /// cursor write per round trip, not one per message.
-    enum Work: Sendable {
-        case confirm(ref: String, PendingDelivery)
-        case recordMarkers
-    }
-
-    nonisolated let work: AsyncStream<Work>
-    private nonisolated let workQueue: AsyncStream<Work>.Continuation
+    /// Records the device's acks and reads (the gateway's part). One recording runs at a time;
+    /// acks that arrive meanwhile collapse into the highest, so a device acking every message
+    /// costs one cursor write per round trip, not one per message.
+    private let recordMarkers: @Sendable (DeviceSession) async -> Void
     private var unrecordedAck: Int64?
     private var unrecordedReads: [(conv: String, upTo: Int64)] = []
-    private var markersQueued = false
+    private var recording = false
 
     /// Frames waiting to be written by the connection's writer task.
     private let frames: AsyncStream<String>.Continuation
@@ -51,16 +43,25 @@ actor DeviceSession {
     /// then resumes from its cursor when it reconnects.
     static let maxQueued = 10_000
 
-    init(user: String, device: String, logger: Logger) {
+    init(user: String, device: String, logger: Logger, recordMarkers: @escaping @Sendable (DeviceSession) async -> Void) {
         self.user = user
         self.device = device
         self.logger = logger
+        self.recordMarkers = recordMarkers
         (outgoing, frames) = AsyncStream.makeStream(of: String.self)
-        (work, workQueue) = AsyncStream.makeStream(of: Work.self)
     }
 
+    /// Tells the device, with its `ref`, if an append handed to Kafka fails; a success needs
+    /// no word here (`sent` comes from the processor).
     nonisolated func confirmLater(ref: String, _ delivery: PendingDelivery) {
-        workQueue.yield(.confirm(ref: ref, delivery))
+        delivery.whenReported { [self] result in
+            guard case .failure = result else { return }
+            Task {
+                await send(.error(
+                    code: "unavailable", message: "the message could not be stored; send it again with the same id", ref: ref
+                ))
+            }
+        }
     }
 
     /// The device has every delivery up to `upTo` (clamped to what was written to it).
@@ -78,16 +79,20 @@ actor DeviceSession {
     }
 
     private func queueMarkers() {
-        guard !markersQueued else { return }
-        markersQueued = true
-        workQueue.yield(.recordMarkers)
+        guard !recording else { return }
+        recording = true
+        Task.detached { [recordMarkers, self] in await recordMarkers(self) }
     }
 
     /// What is not recorded yet, to be recorded ack first: an ack sent before a read must not
     /// land after it, and an ack sent after a read landing first is harmless (reading implies
-    /// delivered).
-    func takeMarkers() -> (ack: Int64?, reads: [(conv: String, upTo: Int64)]) {
-        defer { (unrecordedAck, unrecordedReads, markersQueued) = (nil, [], false) }
+    /// delivered). Nil when everything is recorded, which ends the recording.
+    func takeMarkers() -> (ack: Int64?, reads: [(conv: String, upTo: Int64)])? {
+        guard unrecordedAck != nil || !unrecordedReads.isEmpty else {
+            recording = false
+            return nil
+        }
+        defer { (unrecordedAck, unrecordedReads) = (nil, []) }
         return (unrecordedAck, unrecordedReads)
     }
 
@@ -152,6 +157,5 @@ actor DeviceSession {
         if let frame { frames.yield(frame.json()) }
         closed = true
         frames.finish()
-        workQueue.finish()
     }
 }
