@@ -146,6 +146,48 @@ struct ProducerConsumerTests {
         try await environment.broker.stop()
     }
 
+    @Test func reportsReachCallbacksRegisteredBeforeOrAfterTheyArrive() async throws {
+        let environment = try await KafkaTestEnvironment.start()
+        try await environment.createTopic("callbacks", partitions: 1)
+        let producer = try environment.producer()
+        let reported = Locked<[Int: Result<KafkaDeliveryReport, KafkaError>]>([:])
+        func record(_ index: Int) -> KafkaOutgoingRecord {
+            KafkaOutgoingRecord(topic: "callbacks", partition: 0, key: nil, value: "v\(index)".data)
+        }
+        // The blocking hand-over, as a consumer's thread uses it.
+        let pending = try (0..<40).map { try Self.enqueueBlocking(record($0), on: producer) }
+        for (index, delivery) in pending.enumerated().prefix(20) {
+            delivery.whenReported { result in reported.withLock { $0[index] = result } }
+        }
+        // Reports of one partition come in order: once the last is in, the rest are too, and a
+        // handler registered now is called at once.
+        _ = try await producer.send(record(40))
+        for (index, delivery) in pending.enumerated().dropFirst(20) {
+            delivery.whenReported { result in reported.withLock { $0[index] = result } }
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while reported.value.count < 40 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let offsets = try (0..<40).map { index in try #require(reported.value[index]).get().offset }
+        #expect(offsets == Array(0..<40), "each record reported once, at its offset")
+
+        // A record that cannot be delivered reaches its handler as a failure.
+        try await environment.broker.stop()
+        let lost = try environment.producer(["message.timeout.ms": "500"])
+        let failure = Locked<KafkaError?>(nil)
+        try await lost.enqueue(record(41)).whenReported { result in
+            if case .failure(let error) = result { failure.withLock { $0 = error } }
+        }
+        let failDeadline = ContinuousClock.now + .seconds(20)
+        while failure.value == nil && ContinuousClock.now < failDeadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(failure.value != nil, "the timed-out record is reported as failed")
+        await lost.close()
+        await producer.close()
+    }
+
+    private static func enqueueBlocking(_ record: KafkaOutgoingRecord, on producer: KafkaProducer) throws -> PendingDelivery {
+        try producer.enqueue(record)
+    }
+
     @Test func consumingFromTheEndSeesOnlyNewRecords() async throws {
         let environment = try await KafkaTestEnvironment.start()
         try await environment.createTopic("tail", partitions: 1)
