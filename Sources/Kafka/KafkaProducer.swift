@@ -101,12 +101,13 @@ public final class KafkaProducer: Sendable {
         let poller = Poller()
         self.poller = poller
         let thread = Thread { [client] in
+            // Named from inside, where Foundation passes it on to the OS (at most 15 characters).
+            Thread.current.name = "producer-poll"
             while poller.running.load(ordering: .acquiring) {
                 rd_kafka_poll(client.handle, 50)
             }
             poller.done.signal()
         }
-        thread.name = "kafka-producer-poll"
         thread.start()
     }
 

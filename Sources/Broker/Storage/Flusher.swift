@@ -26,10 +26,12 @@ final class Flusher: Sendable {
         for index in 0..<threadCount {
             finished.enter()
             let thread = Thread { [self] in
+                // Named from inside: Foundation passes a name set before `start` on to no OS
+                // thread, and `top -H` and profiles showed the creating thread's name instead.
+                Thread.current.name = "flusher-\(index)"
                 run()
                 finished.leave()
             }
-            thread.name = "flusher-\(index)"
             thread.start()
         }
     }
