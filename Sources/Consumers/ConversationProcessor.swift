@@ -118,8 +118,6 @@ public final class ConversationProcessor: Sendable {
         }
 
         let progress = Locked(Progress())
-        let writer = writer
-        let settings = settings
 
         @Sendable func commit(_ progress: inout Progress) throws {
             // A delivery that failed for good stops the processor: its records must not be

@@ -3,26 +3,17 @@ import Synchronization
 /// Produces waiting for their delivery report, by the id handed to librdkafka as the
 /// message's opaque.
 ///
-/// A record is enqueued before anyone awaits it (so records go out in call order), which means
-/// its report can arrive on the poll thread before the awaiting continuation (or handler) is
-/// attached; each entry is therefore either still pending, already awaited, or already
-/// completed.
+/// A record is enqueued before anyone waits for it (so records go out in call order), which
+/// means its report can arrive on the poll thread before the handler is attached; each entry
+/// is therefore either still pending, already handled, or already completed. Awaiting a
+/// report is a handler that resumes the waiting task.
 final class DeliveryRegistry: Sendable {
     typealias Handler = @Sendable (Result<KafkaDeliveryReport, KafkaError>) -> Void
 
     private enum Entry {
         case pending
-        case awaiting(CheckedContinuation<KafkaDeliveryReport, any Error>)
         case handled(Handler)
         case completed(Result<KafkaDeliveryReport, KafkaError>)
-
-        /// Someone waits for the report.
-        var isWaiting: Bool {
-            switch self {
-            case .awaiting, .handled: true
-            case .pending, .completed: false
-            }
-        }
     }
 
     private struct State {
@@ -51,24 +42,13 @@ final class DeliveryRegistry: Sendable {
     /// Waits for the report of `id`.
     func wait(for id: UInt) async throws -> KafkaDeliveryReport {
         try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<KafkaDeliveryReport, KafkaError>? = state.withLock { state in
-                switch state.entries[id] {
-                case .completed(let result):
-                    state.entries[id] = nil
-                    return result
-                case .pending:
-                    state.entries[id] = .awaiting(continuation)
-                    return nil
-                case .awaiting, .handled, nil:
-                    return .failure(.closed)
-                }
-            }
-            if let ready { continuation.resume(with: ready.mapError { $0 as any Error }) }
+            whenReported(id) { continuation.resume(with: $0.mapError { $0 as any Error }) }
         }
     }
 
     /// Calls `handler` with the report of `id` when it arrives (at once if it has): on the
-    /// producer's poll thread, so the handler must only hand the result on.
+    /// producer's poll thread, so the handler must only hand the result on. An id already
+    /// handled, or unknown, fails with `closed`.
     func whenReported(_ id: UInt, _ handler: @escaping Handler) {
         let ready: Result<KafkaDeliveryReport, KafkaError>? = state.withLock { state in
             switch state.entries[id] {
@@ -78,7 +58,7 @@ final class DeliveryRegistry: Sendable {
             case .pending:
                 state.entries[id] = .handled(handler)
                 return nil
-            case .awaiting, .handled, nil:
+            case .handled, nil:
                 return .failure(.closed)
             }
         }
@@ -87,44 +67,39 @@ final class DeliveryRegistry: Sendable {
 
     /// Records the outcome of `id` (from the delivery report callback).
     func complete(_ id: UInt, with result: Result<KafkaDeliveryReport, KafkaError>) {
-        let waiter: Entry? = state.withLock { state -> Entry? in
+        let handler: Handler? = state.withLock { state in
             switch state.entries[id] {
             case .pending:
                 state.entries[id] = .completed(result)
                 return nil
-            case .some(let waiter) where waiter.isWaiting:
+            case .handled(let handler):
                 state.entries[id] = nil
-                return waiter
-            default:
+                return handler
+            case .completed, nil:
                 return nil
             }
         }
-        if let waiter { Self.hand(result, to: waiter) }
+        handler?(result)
     }
 
     /// Fails every record still without a report (the producer is closing).
     func failAll(_ error: KafkaError) {
-        let waiting: [Entry] = state.withLock { state in
-            var waiting: [Entry] = []
+        let handlers: [Handler] = state.withLock { state in
+            var handlers: [Handler] = []
             for (id, entry) in state.entries {
-                if entry.isWaiting {
-                    waiting.append(entry)
+                switch entry {
+                case .handled(let handler):
+                    handlers.append(handler)
                     state.entries[id] = nil
-                } else if case .pending = entry {
+                case .pending:
                     state.entries[id] = .completed(.failure(error))
+                case .completed:
+                    break
                 }
             }
-            return waiting
+            return handlers
         }
-        for waiter in waiting { Self.hand(.failure(error), to: waiter) }
-    }
-
-    private static func hand(_ result: Result<KafkaDeliveryReport, KafkaError>, to waiter: Entry) {
-        switch waiter {
-        case .awaiting(let continuation): continuation.resume(with: result.mapError { $0 as any Error })
-        case .handled(let handler): handler(result)
-        case .pending, .completed: break
-        }
+        for handler in handlers { handler(.failure(error)) }
     }
 
     /// Records handed to librdkafka whose report has not arrived.
