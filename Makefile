@@ -37,9 +37,13 @@ run: build
 ## Builds everything and runs every test: Swift suites, the Python client suite, the web client in Chromium.
 test: test-swift test-python test-web
 
+## The failures are printed again at the end, where a log cut to its last lines still shows them.
 test-swift: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	@{ $(SWIFT) test --skip-build 2>&1; echo $$? > .build/swift-test.status; } | tee .build/swift-test.log; \
+	status=$$(cat .build/swift-test.status); \
+	if [ "$$status" != 0 ]; then echo "--- failures:"; grep -E '✘|error:|Fatal' .build/swift-test.log | tail -n 40; fi; \
+	exit $$status
 
 test-python: deps
 	$(SWIFT) build --product chat

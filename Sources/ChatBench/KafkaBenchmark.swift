@@ -28,7 +28,7 @@ struct KafkaBenchmark: AsyncParsableCommand {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let directory = try TemporaryDirectory(prefix: "bench-kafka")
-        let port = try ChatBinary.freePort()
+        let port = try LoopbackPorts.take()
         let bootstrap = "127.0.0.1:\(port)"
         let broker = try ChildProcess(
             try ChatBinary.path, ["broker", "--data", directory.child("data"), "--listen", bootstrap, "--log-level", "error"]

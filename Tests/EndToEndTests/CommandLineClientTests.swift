@@ -112,7 +112,7 @@ struct CommandLineClientTests {
         #expect(taken.stderr == "error: username_taken: that username is taken\n")
 
         // Nothing listens on a fresh free port.
-        let unreachable = "http://127.0.0.1:\(try ChatBinary.freePort())"
+        let unreachable = "http://127.0.0.1:\(try LoopbackPorts.take())"
         let nowhere = try await ChildProcess(try ChatBinary.path, [
             "client", "history", "--server", unreachable, "--profile", alice.profile,
             "--conv", "d-a-b",

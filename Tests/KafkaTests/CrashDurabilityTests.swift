@@ -11,7 +11,7 @@ import TestSupport
 struct CrashDurabilityTests {
     @Test func acknowledgedRecordsSurviveKillNine() async throws {
         let directory = try TemporaryDirectory(prefix: "crash")
-        let port = try ChatBinary.freePort()
+        let port = try LoopbackPorts.take()
         let bootstrap = "127.0.0.1:\(port)"
         let arguments = ["broker", "--data", directory.child("data"), "--listen", bootstrap, "--log-level", "warning"]
         let broker = try ChildProcess(try ChatBinary.path, arguments)
@@ -81,7 +81,7 @@ struct CrashDurabilityTests {
         let directory = try TemporaryDirectory(prefix: "lock")
         let (first, _) = try await ChatBinary.startBroker(data: directory.path)
         let second = try ChildProcess(
-            try ChatBinary.path, ["broker", "--data", directory.path, "--listen", "127.0.0.1:\(try ChatBinary.freePort())"]
+            try ChatBinary.path, ["broker", "--data", directory.path, "--listen", "127.0.0.1:\(try LoopbackPorts.take())"]
         )
         let output = try await second.wait(timeout: .seconds(30))
         #expect(output.status != 0)

@@ -17,24 +17,6 @@ public enum ChatBinary {
         }
     }
 
-    /// A free TCP port on loopback (bound and released, so a child process can take it).
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddrPointer in
-                bind(fd, sockaddrPointer, length) == 0 && getsockname(fd, sockaddrPointer, &length) == 0
-            }
-        }
-        guard bound else { throw ChildProcess.Failure(description: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Waits until something accepts TCP connections on `port`.
     public static func waitForPort(_ port: Int, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
@@ -53,7 +35,7 @@ public enum ChatBinary {
     public static func startBroker(
         data: String, arguments: [String] = [], environment: [String: String] = [:]
     ) async throws -> (process: ChildProcess, port: Int) {
-        let port = try freePort()
+        let port = try LoopbackPorts.take()
         let process = try ChildProcess(
             try path, ["broker", "--data", data, "--listen", "127.0.0.1:\(port)"] + arguments, environment: environment
         )

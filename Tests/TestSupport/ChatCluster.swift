@@ -22,7 +22,7 @@ public final class ChatCluster: Sendable {
 
     public static func start(workers workerCount: Int, gateways gatewayCount: Int) async throws -> ChatCluster {
         let directory = try TemporaryDirectory(prefix: "chat-cluster")
-        let kafkaPort = try ChatBinary.freePort()
+        let kafkaPort = try LoopbackPorts.take()
         let binary = try ChatBinary.path
         let logLevel = ProcessInfo.processInfo.environment["CHAT_TEST_LOG"] ?? "warning"
         let broker = try ChildProcess(binary, [
@@ -39,7 +39,7 @@ public final class ChatCluster: Sendable {
         var gateways: [ChildProcess?] = []
         var ports: [Int] = []
         for index in 0..<gatewayCount {
-            let port = try ChatBinary.freePort()
+            let port = try LoopbackPorts.take()
             ports.append(port)
             gateways.append(try ChildProcess(binary, [
                 "gateway", "--data", directory.child("gateway-\(index)"), "--kafka", bootstrap, "--http", "127.0.0.1:\(port)",

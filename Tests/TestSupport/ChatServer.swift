@@ -16,7 +16,7 @@ public final class ChatServer: Sendable {
     public var output: (stdout: String, stderr: String)? { process.value?.output }
 
     public static func start(extraArguments: [String] = []) async throws -> ChatServer {
-        let server = ChatServer(directory: try TemporaryDirectory(prefix: "chat-e2e"), httpPort: try ChatBinary.freePort(), kafkaPort: try ChatBinary.freePort())
+        let server = ChatServer(directory: try TemporaryDirectory(prefix: "chat-e2e"), httpPort: try LoopbackPorts.take(), kafkaPort: try LoopbackPorts.take())
         try await server.launch(extraArguments: extraArguments)
         return server
     }

@@ -2,7 +2,7 @@ import Broker
 import Foundation
 import Logging
 
-/// The project's broker running inside the test process on a free loopback port.
+/// The project's broker running inside the test process on a loopback port of its own.
 public final class TestBroker: Sendable {
     public let broker: KafkaBroker
     public let directory: String
@@ -11,10 +11,10 @@ public final class TestBroker: Sendable {
     public var bootstrap: String { "127.0.0.1:\(broker.port)" }
 
     public static func start(
-        directory: String, port: Int = 0, configure: (inout BrokerConfiguration) -> Void = { _ in }
+        directory: String, port: Int? = nil, configure: (inout BrokerConfiguration) -> Void = { _ in }
     ) async throws -> TestBroker {
         var configuration = BrokerConfiguration(dataDirectory: directory)
-        configuration.port = port
+        configuration.port = try port ?? LoopbackPorts.take()
         configure(&configuration)
         var logger = Logger(label: "test-broker")
         logger.logLevel = ProcessInfo.processInfo.environment["BROKER_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
