@@ -166,7 +166,7 @@ public final class ConversationProcessor: Sendable {
                         try progress.withLock { try process(held, &$0) }
                         held = []
                     }
-                    // Returns when the task is cancelled or the consumer closed.
+                    // Returns when the task is cancelled.
                     try await consumer.consume(reportingIdle: true) { batch in
                         try progress.withLock { try process(batch[...], &$0) }
                     }

@@ -200,26 +200,21 @@ public final class KafkaConsumer: Sendable {
     }
 
     /// Calls `body` with each batch (in offset order per partition) on this consumer's own
-    /// thread, until the calling task is cancelled or the consumer is closed. With
-    /// `reportingIdle`, an empty batch also comes whenever about 100 ms pass without a record.
+    /// thread, until the calling task is cancelled. With `reportingIdle`, an empty batch also
+    /// comes whenever about 100 ms pass without a record.
     ///
     /// For readers whose work on a batch is synchronous, such as a database transaction: the
     /// batch is handled on the thread that took it from librdkafka, with no hop to the
     /// concurrency pool and back for every batch. `body` may block; it holds up only this
-    /// consumer. An error it throws ends the loop and is rethrown here.
+    /// consumer. An error it throws ends the loop and is rethrown here. ``close()`` runs on
+    /// the same thread, so it waits until the loop has ended.
     public func consume(reportingIdle: Bool = false, _ body: @escaping @Sendable ([KafkaRecord]) throws -> Void) async throws {
         let stop = StopFlag()
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                pollQueue.async { [self] in
-                    continuation.resume(with: Result {
-                        while !stop.isSet {
-                            let batch = try lifetime.use { try takeQueued(maxRecords: 1000, timeoutMs: 100) }
-                            if !batch.isEmpty || reportingIdle { try body(batch) }
-                        }
-                    }.flatMapError { error in
-                        (error as? KafkaError) == .closed ? .success(()) : .failure(error)
-                    })
+            try await onPollThread(whenClosed: ()) { [self] in
+                while !stop.isSet {
+                    let batch = try takeQueued(maxRecords: 1000, timeoutMs: 100)
+                    if !batch.isEmpty || reportingIdle { try body(batch) }
                 }
             }
         } onCancel: {
@@ -229,12 +224,16 @@ public final class KafkaConsumer: Sendable {
 
     /// Waits up to `timeoutMs` for the first record, then takes what else is already queued.
     func poll(maxRecords: Int, timeoutMs: Int32) async throws -> [KafkaRecord] {
+        try await onPollThread(whenClosed: []) { [self] in try takeQueued(maxRecords: maxRecords, timeoutMs: timeoutMs) }
+    }
+
+    /// Runs `body` on the poll thread while the client is open; a closed client gives
+    /// `whenClosed` instead of an error.
+    private func onPollThread<T: Sendable>(whenClosed: T, _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            pollQueue.async { [self] in
-                continuation.resume(with: Result {
-                    try lifetime.use { try takeQueued(maxRecords: maxRecords, timeoutMs: timeoutMs) }
-                }.flatMapError { error in
-                    (error as? KafkaError) == .closed ? .success([]) : .failure(error)
+            pollQueue.async { [lifetime] in
+                continuation.resume(with: Result { try lifetime.use(body) }.flatMapError { error in
+                    (error as? KafkaError) == .closed ? .success(whenClosed) : .failure(error)
                 })
             }
         }
