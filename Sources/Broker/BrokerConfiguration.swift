@@ -24,6 +24,9 @@ public struct BrokerConfiguration: Sendable {
     public var cleanupInterval: Duration = .seconds(30)
     /// Threads that fsync appended data. Default: 2.
     public var flusherThreads = 2
+    /// When appends are fsynced, and so when they are acknowledged. Default: before
+    /// acknowledging.
+    public var flush = FlushPolicy.beforeAcknowledging
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

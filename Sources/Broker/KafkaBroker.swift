@@ -36,7 +36,7 @@ public final class KafkaBroker: Sendable {
         if !clean && hasTopics { logger.info("recovering logs after an unclean shutdown", metadata: ["data": "\(directory)"]) }
 
         BrokerMetrics.prepare()
-        let flusher = Flusher(threads: configuration.flusherThreads)
+        let flusher = Flusher(threads: configuration.flusherThreads, policy: configuration.flush)
         flusher.start()
         let logs = try LogManager(
             directory: directory, defaults: configuration.topicDefaults, cleanShutdown: clean, flusher: flusher,

@@ -27,8 +27,11 @@ struct ChatBenchmark: AsyncParsableCommand {
     @Option(help: "Idle connections for the memory measurement.")
     var idleConnections = 1000
 
+    @Option(help: "The server's --flush-interval-ms (default: fsync before acknowledging).")
+    var flushIntervalMs: Int?
+
     func run() async throws {
-        let server = try await ChatServer.start()
+        let server = try await ChatServer.start(extraArguments: flushIntervalMs.map { ["--flush-interval-ms", "\($0)"] } ?? [])
         do {
             try await measure(server)
         } catch {

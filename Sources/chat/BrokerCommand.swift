@@ -29,6 +29,8 @@ struct BrokerCommand: AsyncParsableCommand {
     @Option(help: "Largest request frame accepted, in bytes; larger ones close the connection.")
     var maxRequestBytes = 100 << 20
 
+    @OptionGroup var flush: FlushOptions
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env CHAT_LOG_LEVEL; default: info).")
     var logLevel: Logger.Level?
 
@@ -44,6 +46,7 @@ struct BrokerCommand: AsyncParsableCommand {
         configuration.autoCreateTopics = autoCreateTopics
         configuration.defaultPartitions = defaultPartitions
         configuration.maxRequestBytes = maxRequestBytes
+        configuration.flush = flush.policy
         // Started inside the service group, so that a SIGTERM arriving as soon as the port
         // accepts connections already stops the broker cleanly.
         let service = RunService(name: "broker") { [configuration] in

@@ -30,6 +30,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var kafkaProperties: [String] = []
 
+    @OptionGroup var flush: FlushOptions
     @OptionGroup var http: HTTPOptions
     @OptionGroup var options: ChatOptions
 
@@ -40,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
         let catalog = try options.catalog()
         var brokerConfiguration = BrokerConfiguration(dataDirectory: layout.broker)
         (brokerConfiguration.host, brokerConfiguration.port) = try HostAndPort.parse(kafka, option: "--kafka")
+        brokerConfiguration.flush = flush.policy
         let broker = try await KafkaBroker.start(brokerConfiguration, logger: logger)
         let kafkaConfiguration = try KafkaOptions.configuration(
             servers: "\(brokerConfiguration.host):\(broker.port)", properties: kafkaProperties

@@ -9,11 +9,16 @@ import TestSupport
 /// acknowledged is there after a restart, and the log is consistent.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct CrashDurabilityTests {
-    @Test func acknowledgedRecordsSurviveKillNine() async throws {
+    /// Either flush policy: fsync before acknowledging (the default), or acknowledging once
+    /// written and fsyncing every minute (so never during the test), where the kernel alone
+    /// keeps what the killed process wrote.
+    @Test(arguments: [[], ["--flush-interval-ms", "60000"]])
+    func acknowledgedRecordsSurviveKillNine(flushArguments: [String]) async throws {
         let directory = try TemporaryDirectory(prefix: "crash")
         let port = try LoopbackPorts.take()
         let bootstrap = "127.0.0.1:\(port)"
         let arguments = ["broker", "--data", directory.child("data"), "--listen", bootstrap, "--log-level", "warning"]
+            + flushArguments
         let broker = try ChildProcess(try ChatBinary.path, arguments)
         try await ChatBinary.waitForPort(port)
         let logger = {

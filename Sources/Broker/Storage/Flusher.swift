@@ -3,7 +3,9 @@ import Synchronization
 
 /// Makes appended data durable off the request path, with group commit: partitions ask to be
 /// flushed after writing, and one fsync covers every append that happened before it started,
-/// so concurrent producers share fsyncs instead of paying one each.
+/// so concurrent producers share fsyncs instead of paying one each. Under a periodic
+/// ``FlushPolicy`` the threads wake once per interval instead and flush every partition
+/// written since.
 ///
 /// fsync blocks for milliseconds, so it runs on dedicated threads, never on the event loops or
 /// the Swift concurrency pool.
@@ -13,13 +15,25 @@ final class Flusher: Sendable {
         var stopped = false
     }
 
+    /// True when appends are acknowledged and readable before they are fsynced.
+    let acknowledgesBeforeSync: Bool
     private let queue = Mutex(Queue())
     private let wakeup = DispatchSemaphore(value: 0)
     private let threadCount: Int
+    private let period: DispatchTimeInterval?
     private let finished = DispatchGroup()
 
-    init(threads: Int = 2) {
+    init(threads: Int = 2, policy: FlushPolicy = .beforeAcknowledging) {
         self.threadCount = threads
+        switch policy {
+        case .beforeAcknowledging:
+            period = nil
+            acknowledgesBeforeSync = false
+        case .periodically(let interval):
+            let (seconds, attoseconds) = interval.components
+            period = .nanoseconds(max(1, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
+            acknowledgesBeforeSync = true
+        }
     }
 
     func start() {
@@ -39,7 +53,8 @@ final class Flusher: Sendable {
     /// Queues `partition` for a flush; the partition makes sure it is queued at most once.
     func schedule(_ partition: PartitionLog) {
         queue.withLock { $0.pending.append(partition) }
-        wakeup.signal()
+        // A periodic flusher is not woken per append: that wake-up is what it saves.
+        if period == nil { wakeup.signal() }
     }
 
     /// Flushes what is queued, then stops the threads.
@@ -51,15 +66,19 @@ final class Flusher: Sendable {
 
     private func run() {
         while true {
-            wakeup.wait()
-            let (next, stopped): (PartitionLog?, Bool) = queue.withLock { queue in
-                (queue.pending.isEmpty ? nil : queue.pending.removeFirst(), queue.stopped)
-            }
-            if let next {
+            if let period { _ = wakeup.wait(timeout: .now() + period) } else { wakeup.wait() }
+            // Per append every schedule signalled once, so one partition per wake-up;
+            // periodically, all that is queued.
+            repeat {
+                let (next, stopped): (PartitionLog?, Bool) = queue.withLock { queue in
+                    (queue.pending.isEmpty ? nil : queue.pending.removeFirst(), queue.stopped)
+                }
+                guard let next else {
+                    if stopped { return }
+                    break
+                }
                 next.flush()
-            } else if stopped {
-                return
-            }
+            } while period != nil
         }
     }
 }

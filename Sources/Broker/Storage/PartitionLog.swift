@@ -10,7 +10,9 @@ import Synchronization
 /// Appends and index lookups happen under a mutex; file reads happen outside it on
 /// reference-counted file handles. The high watermark is the *durable* end of the log: a
 /// record becomes visible to fetches, and an `acks=-1` produce is answered, only once the
-/// flusher has fsynced it, so nothing a consumer acted upon can vanish in a crash.
+/// flusher has fsynced it, so nothing a consumer acted upon can vanish in a crash. Under a
+/// periodic ``FlushPolicy`` it is the end of what the kernel holds instead, which survives
+/// the kill of any process but not a power loss.
 final class PartitionLog: Sendable {
     let topic: String
     let partition: Int32
@@ -159,6 +161,7 @@ final class PartitionLog: Sendable {
     /// Appends one validated batch, assigning it the next offsets. A retried idempotent batch
     /// is recognised and not appended again.
     func append(_ batch: ByteBuffer, header: RecordBatchHeader, now: Int64) throws -> AppendOutcome {
+        var readable: [OneShotSignal] = []
         let outcome: AppendOutcome = try state.withLock { state in
             guard !state.isClosed else { throw StorageError("append", path: directory, errno: EBADF) }
             switch state.producers.decide(header) {
@@ -176,8 +179,13 @@ final class PartitionLog: Sendable {
             )
             state.logEndOffset = lastOffset + 1
             state.producers.record(header, baseOffset: baseOffset)
+            if flusher.acknowledgesBeforeSync {
+                state.highWatermark = state.logEndOffset
+                swap(&readable, &state.fetchSignals)
+            }
             return .appended(baseOffset: baseOffset)
         }
+        for signal in readable { signal.fire() }
         if case .appended = outcome { scheduleFlush() }
         return outcome
     }
@@ -203,7 +211,8 @@ final class PartitionLog: Sendable {
 
     // MARK: - Durability
 
-    /// Returns once every offset below `offset` is durable (fsynced).
+    /// Returns once every offset below `offset` is durable (fsynced, or under a periodic
+    /// ``FlushPolicy`` written).
     func waitUntilDurable(_ offset: Int64) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let ready = state.withLock { state in
@@ -214,6 +223,9 @@ final class PartitionLog: Sendable {
             if ready { continuation.resume() }
         }
     }
+
+    /// Whether something written waits for the flusher's fsync.
+    var awaitsFlush: Bool { state.withLock { $0.flushScheduled } }
 
     /// Called by the flusher's thread: fsyncs what was written, then advances the high
     /// watermark and wakes producers and long-polling fetches.

@@ -256,6 +256,37 @@ import Testing
         #expect(log.bounds == .init(logStartOffset: 0, highWatermark: 10, logEndOffset: 10))
     }
 
+    /// Under a periodic policy an append is readable and acknowledged at once, and wakes a
+    /// waiting fetch itself; the fsync follows at the flusher's next tick.
+    @Test(.timeLimit(.minutes(1)))
+    func periodicPolicyAcknowledgesOnAppendAndFlushesOnTheTick() async throws {
+        let fixture = try PartitionLogFixture(startFlusher: false, policy: .periodically(every: .milliseconds(20)))
+        let log = try fixture.open()
+        let fetch = OneShotSignal()
+        log.notifyOnAppend(fetch, after: 0)
+        #expect(!fetch.hasFired)
+
+        let batches = try (0..<3).map { try TestBatch(count: 2, prefix: "p\($0)") }
+        for batch in batches { try log.appendAccepted(batch) }
+        #expect(fetch.hasFired)
+        #expect(log.bounds == .init(logStartOffset: 0, highWatermark: 6, logEndOffset: 6))
+        #expect(try log.readAll().map(TestRecord.of) == batches.map(\.records))
+        try await log.waitUntilDurable(6)  // returns without any flush
+        #expect(log.awaitsFlush)
+
+        fixture.flusher.start()
+        #expect(await eventually { !log.awaitsFlush })
+    }
+
+    @Test func stoppingAPeriodicFlusherFlushesWhatIsQueued() throws {
+        let fixture = try PartitionLogFixture(policy: .periodically(every: .seconds(3600)))
+        let log = try fixture.open()
+        for index in 0..<5 { try log.appendAccepted(TestBatch(count: 2, prefix: "q\(index)")) }
+        #expect(log.awaitsFlush)
+        fixture.flusher.stop()
+        #expect(!log.awaitsFlush)
+    }
+
     /// A producer whose records an fsync just made durable is answered by that fsync, even if
     /// a producer waiting for later offsets registered before it.
     @Test(.timeLimit(.minutes(1)))

@@ -17,11 +17,11 @@ final class PartitionLogFixture: Sendable {
     let config: TopicConfig
     let flusher: Flusher
 
-    init(config: TopicConfig = TopicConfig(), startFlusher: Bool = true) throws {
+    init(config: TopicConfig = TopicConfig(), startFlusher: Bool = true, policy: FlushPolicy = .beforeAcknowledging) throws {
         root = try TemporaryDirectory()
         directory = root.child("topic-0")
         self.config = config
-        flusher = Flusher(threads: 2)
+        flusher = Flusher(threads: 2, policy: policy)
         if startFlusher { flusher.start() }
     }
 
