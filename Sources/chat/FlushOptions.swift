@@ -16,7 +16,9 @@ struct FlushOptions: ParsableArguments {
     var flushIntervalMs: Int?
 
     func validate() throws {
-        if let flushIntervalMs, flushIntervalMs < 1 { throw ValidationError("--flush-interval-ms must be at least 1") }
+        if let flushIntervalMs, !(1...86_400_000).contains(flushIntervalMs) {
+            throw ValidationError("--flush-interval-ms must be from 1 to 86400000 (a day), not \(flushIntervalMs)")
+        }
     }
 
     var policy: FlushPolicy {

@@ -65,6 +65,17 @@ struct OperationsTests {
         #expect(output.stderr.contains("broker listening") == logsInfo, "\(output.stderr)")
     }
 
+    /// A flush interval that is not a sensible number of milliseconds is refused before
+    /// anything starts, with the option named.
+    @Test(arguments: ["0", "-5", "86400001", "9223372036854775807", "soon"])
+    func badFlushIntervalsAreRefused(value: String) async throws {
+        for command in ["broker", "serve"] {
+            let output = try await chatBinary([command, "--data", "/nonexistent/never-created", "--flush-interval-ms", value])
+            #expect(output.status == 64, "\(command): \(output.stderr)")
+            #expect(output.stderr.contains("flush-interval-ms"), "\(command): \(output.stderr)")
+        }
+    }
+
     @Test func verifyPassesAfterAChatAndNamesATamperedRow() async throws {
         let server = try await ChatServer.start()
         let session = try await chat(on: server)
