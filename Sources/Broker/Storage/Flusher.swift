@@ -15,24 +15,24 @@ final class Flusher: Sendable {
         var stopped = false
     }
 
-    /// True when appends are acknowledged and readable before they are fsynced.
-    let acknowledgesBeforeSync: Bool
     private let queue = Mutex(Queue())
     private let wakeup = DispatchSemaphore(value: 0)
     private let threadCount: Int
+    /// How often a periodic flusher wakes; nil when it flushes before acknowledging.
     private let period: DispatchTimeInterval?
     private let finished = DispatchGroup()
+
+    /// True when appends are acknowledged and readable before they are fsynced.
+    var acknowledgesBeforeSync: Bool { period != nil }
 
     init(threads: Int = 2, policy: FlushPolicy = .beforeAcknowledging) {
         self.threadCount = threads
         switch policy {
         case .beforeAcknowledging:
             period = nil
-            acknowledgesBeforeSync = false
         case .periodically(let interval):
             let (seconds, attoseconds) = interval.components
             period = .nanoseconds(max(1, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)))
-            acknowledgesBeforeSync = true
         }
     }
 

@@ -162,6 +162,7 @@ final class PartitionLog: Sendable {
     /// is recognised and not appended again.
     func append(_ batch: ByteBuffer, header: RecordBatchHeader, now: Int64) throws -> AppendOutcome {
         var readable: [OneShotSignal] = []
+        var needsQueueing = false
         let outcome: AppendOutcome = try state.withLock { state in
             guard !state.isClosed else { throw StorageError("append", path: directory, errno: EBADF) }
             switch state.producers.decide(header) {
@@ -183,10 +184,11 @@ final class PartitionLog: Sendable {
                 state.highWatermark = state.logEndOffset
                 swap(&readable, &state.fetchSignals)
             }
+            needsQueueing = Self.markUnflushed(&state)
             return .appended(baseOffset: baseOffset)
         }
         for signal in readable { signal.fire() }
-        if case .appended = outcome { scheduleFlush() }
+        if needsQueueing { flusher.schedule(self) }
         return outcome
     }
 
@@ -201,12 +203,11 @@ final class PartitionLog: Sendable {
         state.directoryNeedsSync = true
     }
 
-    private func scheduleFlush() {
-        let schedule = state.withLock { state in
-            defer { state.flushScheduled = true }
-            return !state.flushScheduled
-        }
-        if schedule { flusher.schedule(self) }
+    /// Marks the partition as waiting for a flush; true when it is not queued with the
+    /// flusher yet, and the caller must queue it (outside the lock where it can).
+    private static func markUnflushed(_ state: inout State) -> Bool {
+        defer { state.flushScheduled = true }
+        return !state.flushScheduled
     }
 
     // MARK: - Durability
@@ -445,15 +446,8 @@ final class PartitionLog: Sendable {
                 state.highWatermark == state.logEndOffset
             {
                 try roll(&state)
-                scheduleFlushLocked(&state)
+                if Self.markUnflushed(&state) { flusher.schedule(self) }
             }
-        }
-    }
-
-    private func scheduleFlushLocked(_ state: inout State) {
-        if !state.flushScheduled {
-            state.flushScheduled = true
-            flusher.schedule(self)
         }
     }
 
