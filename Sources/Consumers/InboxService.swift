@@ -192,11 +192,10 @@ public final class InboxService: Sendable {
 
     // MARK: - Devices
 
-    /// Where a connecting device starts, and what it is owed from there. A device seen for
-    /// the first time starts after the highest dseq any of its user's devices acknowledged
-    /// (from the user's first delivery if none has), and that start is recorded at once so a
-    /// later reconnect resumes from it.
-    public func connect(user: String, device: String) async throws -> (cursor: Int64, pending: [StoredDelivery]) {
+    /// Where a connecting device starts. A device seen for the first time starts after the
+    /// highest dseq any of its user's devices acknowledged (from the user's first delivery if
+    /// none has), and that start is recorded at once so a later reconnect resumes from it.
+    public func connect(user: String, device: String) async throws -> Int64 {
         let partition = catalog.userPartition(user)
         guard served.value.contains(partition) else { throw ConnectError.notServedHere(partition: partition) }
         let (cursor, isNew) = try await database.writer.write { db -> (Int64, Bool) in
@@ -206,8 +205,13 @@ public final class InboxService: Sendable {
             return (start, true)
         }
         if isNew { try await writer.append([cursorRecord(user: user, device: device, acked: cursor, ts: EventTime.now())]) }
-        let pending = try await database.writer.read { db in try DeliveryStore.pending(for: user, after: cursor, in: db) }
-        return (cursor, pending)
+        return cursor
+    }
+
+    /// Up to `limit` of the deliveries stored for `user` after `dseq`, in dseq order: one page
+    /// of a device's catch-up.
+    public func pending(for user: String, after dseq: Int64, limit: Int) async throws -> [StoredDelivery] {
+        try await database.writer.read { db in try DeliveryStore.pending(for: user, after: dseq, limit: limit, in: db) }
     }
 
     /// Moves a device's cursor to `upTo` (already clamped by the caller to what it was sent),

@@ -93,6 +93,35 @@ struct DirectMessageTests {
         await a.close()
     }
 
+    /// Owed more than the delivery queue hands over in one read, and more than a session may
+    /// hold queued at once: a device back from a long absence still gets all of it, in order
+    /// and once each, and what is sent during its catch-up follows without a gap.
+    @Test func aLongAbsenceIsCaughtUpInFullWhileNewMessagesArrive() async throws {
+        let away = 10_500
+        let live = 100
+        let server = try await SharedServer.get()
+        let alice = try await server.user(SharedServer.name("alice"))
+        let bob = try await server.user(SharedServer.name("bob"))
+        let a = try await alice.connect()
+        for index in 1...away {
+            try await a.send(id: "m\(index)", toUser: bob.id, body: "message \(index)")
+        }
+        _ = try await a.collect(away, type: "sent", timeout: .seconds(150))
+
+        let b = try await bob.connect()
+        for index in away + 1...away + live {
+            try await a.send(id: "m\(index)", toUser: bob.id, body: "message \(index)")
+        }
+        let received = try await b.collect(away + live, type: "message", timeout: .seconds(150))
+        #expect(received.map { $0["seq"]?.int } == (1...away + live).map { Int64($0) })
+        #expect(received.last?["body"]?.string == "message \(away + live)")
+        let dseqs = received.compactMap { $0["dseq"]?.int }
+        #expect(dseqs.count == away + live && zip(dseqs, dseqs.dropFirst()).allSatisfy { $0 < $1 }, "dseq strictly increasing")
+        #expect(try await b.drain(for: .milliseconds(300)).filter { $0["type"]?.string == "message" }.isEmpty)
+        await b.close()
+        await a.close()
+    }
+
     @Test func everyDeviceReceivesAndTheSendersOtherDevicesGetTheEcho() async throws {
         let server = try await SharedServer.get()
         let alice = try await server.user(SharedServer.name("alice"))

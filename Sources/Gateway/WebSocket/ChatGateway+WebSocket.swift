@@ -109,8 +109,19 @@ extension ChatGateway {
                 try? await outbound.close(.normalClosure, reason: nil)
             }
             do {
-                let (cursor, pending) = try await inbox.connect(user: user, device: device)
-                await session.start(cursor: cursor, pending: pending)
+                let cursor = try await inbox.connect(user: user, device: device)
+                // The catch-up runs beside the reading of client frames: a long one must not
+                // leave acks and pings unread (nor the session silent past the presence timeout).
+                group.addTask { [inbox] in
+                    do {
+                        try await session.catchUp(from: cursor) { after, limit in
+                            try await inbox.pending(for: user, after: after, limit: limit)
+                        }
+                    } catch {
+                        logger.debug("catch-up failed", metadata: ["user": "\(user)", "error": "\(error)"])
+                        await session.close(with: .error(code: "unavailable", message: "the session failed; connect again"))
+                    }
+                }
                 for try await message in inbound.messages(maxSize: configuration.maxFrameBytes) {
                     guard case .text(let text) = message else {
                         await session.send(.error(code: "malformed", message: "frames must be text (JSON)"))

@@ -7,9 +7,9 @@ import Synchronization
 /// One WebSocket connection: one device of one user.
 ///
 /// Deliveries reach it two ways: the catch-up read from the delivery queue when it connects,
-/// and live pushes as new records are stored. It registers for pushes before reading the
-/// catch-up, buffers pushes until the catch-up is out, and never writes a dseq at or below
-/// the last one it wrote, so the hand-over has neither a gap nor a duplicate.
+/// page by page, and live pushes as new records are stored. It registers for pushes before
+/// reading the catch-up, buffers pushes until the catch-up is out, and never writes a dseq at
+/// or below the last one it wrote, so the hand-over has neither a gap nor a duplicate.
 actor DeviceSession {
     nonisolated let user: String
     nonisolated let device: String
@@ -96,14 +96,39 @@ actor DeviceSession {
         return (unrecordedAck, unrecordedReads)
     }
 
-    /// Writes what the device is owed since `cursor`, then whatever was pushed meanwhile.
-    func start(cursor: Int64, pending: [StoredDelivery]) {
+    /// Deliveries read from the delivery queue per step of a catch-up.
+    static let catchUpPage = 500
+
+    /// Writes what the device is owed since `cursor`, a page at a time, then whatever was
+    /// pushed meanwhile. A device that was away for long may be owed more than a session can
+    /// hold: the next page is read only once the writer has taken the queue down to half of
+    /// `maxQueued`. The catch-up ends at the first empty page (not the first short one: a row
+    /// that no longer decodes must not end it early), so nothing between the pages and the
+    /// live pushes is skipped.
+    func catchUp(from cursor: Int64, reading page: @Sendable (_ after: Int64, _ limit: Int) async throws -> [StoredDelivery]) async throws {
         lastSent = cursor
-        write(pending)
+        while !closed {
+            try await roomForPage()
+            let deliveries = try await page(lastSent, Self.catchUpPage)
+            if deliveries.isEmpty { break }
+            write(deliveries)
+            // Pushes that arrived during the read and were in the page are written already.
+            buffered.removeAll { $0.dseq <= lastSent }
+        }
+        // No suspension since the last read: a delivery stored after it is pushed after it,
+        // so it is either in `buffered` now or comes live from here on.
         catchingUp = false
         let waiting = buffered
         buffered = []
         write(waiting)
+    }
+
+    /// Waits while the queue is more than half full. Only a device far behind waits here, so
+    /// a short sleep is simpler than a signal from the writer.
+    private func roomForPage() async throws {
+        while !closed, queued.load(ordering: .relaxed) > Self.maxQueued / 2 {
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// New deliveries for this session's user.

@@ -44,11 +44,10 @@ public enum DeliveryStore {
         return stored
     }
 
-    /// What `user` is owed after `cursor`, in dseq order.
-    public static func pending(for user: String, after cursor: Int64, limit: Int = 10_000, in db: Database) throws -> [StoredDelivery] {
+    /// The first `limit` deliveries `user` is owed after `cursor`, in dseq order.
+    public static func pending(for user: String, after cursor: Int64, limit: Int, in db: Database) throws -> [StoredDelivery] {
         try Row.fetchAll(
-            db,
-            sql: "SELECT dseq, type, payload, partition FROM deliveries WHERE user = ? AND dseq > ? ORDER BY dseq LIMIT ?",
+            db.cachedStatement(sql: "SELECT dseq, type, payload, partition FROM deliveries WHERE user = ? AND dseq > ? ORDER BY dseq LIMIT ?"),
             arguments: [user, cursor, limit]
         ).compactMap { row in
             let record = EventRecord(
