@@ -99,17 +99,23 @@ struct ChatBenchmark: AsyncParsableCommand {
         )
     }
 
+    /// A sender acks its `sent`s as a receiver acks its messages, every 100 and the last: a
+    /// phone acks its own copies too, and the next device of its user starts after them.
     private func send(_ count: Int, from device: TestDevice, to peer: String) async throws {
         var outstanding = 0
+        var confirmed = 0
+        func confirm() async throws {
+            let sent = try await device.next(type: "sent", timeout: .seconds(60))
+            outstanding -= 1
+            confirmed += 1
+            if confirmed % 100 == 0 || confirmed == count, let dseq = sent["dseq"]?.int { try await device.ack(dseq) }
+        }
         for index in 0..<count {
-            while outstanding >= window {
-                _ = try await device.next(type: "sent", timeout: .seconds(60))
-                outstanding -= 1
-            }
+            while outstanding >= window { try await confirm() }
             try await device.send(id: "t\(index)", toUser: peer, body: "message \(index)")
             outstanding += 1
         }
-        for _ in 0..<outstanding { _ = try await device.next(type: "sent", timeout: .seconds(60)) }
+        while outstanding > 0 { try await confirm() }
     }
 
     private func receive(_ count: Int, on device: TestDevice, label: String) async throws -> Int {
@@ -123,7 +129,8 @@ struct ChatBenchmark: AsyncParsableCommand {
     }
 
     /// Sends at `rate` (one tick per 10 ms, spread over the senders) and times each message
-    /// from the send call to its arrival at the receiver.
+    /// from the send call to its arrival at the receiver. Receivers ack each message and
+    /// senders each `sent`, as phones do.
     private func measureLatency(senders: [TestUser], receivers: [TestUser]) async throws -> Percentiles {
         let receiving = try await receivers.asyncMap { try await $0.connect(device: "latency") }
         let sending = try await senders.asyncMap { try await $0.connect(device: "latency") }
@@ -142,6 +149,14 @@ struct ChatBenchmark: AsyncParsableCommand {
                         if let dseq = message["dseq"]?.int { try await device.ack(dseq) }
                     }
                     return samples
+                }
+            }
+            for device in sending {
+                group.addTask {
+                    while let sent = try? await device.next(type: "sent", timeout: .seconds(5)) {
+                        if let dseq = sent["dseq"]?.int { try await device.ack(dseq) }
+                    }
+                    return []
                 }
             }
             let start = ContinuousClock.now
