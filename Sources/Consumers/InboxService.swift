@@ -223,7 +223,7 @@ public final class InboxService: Sendable {
     }
 
     private func record(_ acks: [Ack]) async throws {
-        let advanced = try await database.writer.write { db -> [(ack: Ack, delivered: [String: Int64])] in
+        let advanced = try await database.writer.write { db -> [(ack: Ack, before: Int64, delivered: [String: Int64])] in
             try acks.compactMap { ack in
                 let current = try DeliveryStore.cursor(user: ack.user, device: ack.device, in: db) ?? -1
                 guard ack.upTo > current else { return nil }
@@ -231,18 +231,29 @@ public final class InboxService: Sendable {
                 try DeliveryStore.advance(user: ack.user, device: ack.device, to: ack.upTo, in: db)
                 let delivered = ack.upTo > userBefore
                     ? try DeliveryStore.deliveredMessages(user: ack.user, after: userBefore, upTo: ack.upTo, in: db) : [:]
-                return (ack, delivered)
+                return (ack, current, delivered)
             }
         }
         guard !advanced.isEmpty else { return }
         let now = EventTime.now()
-        let records = advanced.flatMap { ack, delivered in
+        let records = advanced.flatMap { ack, _, delivered in
             [cursorRecord(user: ack.user, device: ack.device, acked: ack.upTo, ts: now)]
                 + delivered.sorted(by: { $0.key < $1.key }).map { conv, seq in
                     writer.record(MessagesDelivered(conv: conv, user: ack.user, upTo: seq, ts: now), role: .conversations, key: conv)
                 }
         }
-        try await writer.append(records)
+        do {
+            try await writer.append(records)
+        } catch {
+            // Not in the log: the cursors go back, so that the ack the device is asked to send
+            // again finds them behind it and appends the cursor and the markers after all.
+            try? await database.writer.write { db in
+                for (ack, before, _) in advanced {
+                    try DeliveryStore.putBack(user: ack.user, device: ack.device, from: ack.upTo, to: before, in: db)
+                }
+            }
+            throw error
+        }
     }
 
     private func cursorRecord(user: String, device: String, acked: Int64, ts: Int64) -> KafkaOutgoingRecord {

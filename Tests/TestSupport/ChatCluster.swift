@@ -8,7 +8,7 @@ public final class ChatCluster: Sendable {
     public let directory: TemporaryDirectory
     public let kafkaPort: Int
     public let gatewayPorts: [Int]
-    private let broker: ChildProcess
+    private let broker: Locked<ChildProcess>
     private let workers: Locked<[ChildProcess?]>
     private let gateways: Locked<[ChildProcess?]>
 
@@ -20,14 +20,13 @@ public final class ChatCluster: Sendable {
         "--kafka-property", "session.timeout.ms=6000", "--kafka-property", "heartbeat.interval.ms=500",
     ]
 
-    public static func start(workers workerCount: Int, gateways gatewayCount: Int) async throws -> ChatCluster {
+    /// - Parameter gatewayArguments: more arguments for every gateway.
+    public static func start(workers workerCount: Int, gateways gatewayCount: Int, gatewayArguments: [String] = []) async throws -> ChatCluster {
         let directory = try TemporaryDirectory(prefix: "chat-cluster")
         let kafkaPort = try LoopbackPorts.take()
         let binary = try ChatBinary.path
-        let logLevel = ProcessInfo.processInfo.environment["CHAT_TEST_LOG"] ?? "warning"
-        let broker = try ChildProcess(binary, [
-            "broker", "--data", directory.child("broker"), "--listen", "127.0.0.1:\(kafkaPort)", "--log-level", logLevel,
-        ])
+        let logLevel = Self.logLevel
+        let broker = try startBroker(directory: directory, port: kafkaPort)
         try await ChatBinary.waitForPort(kafkaPort)
         let bootstrap = "127.0.0.1:\(kafkaPort)"
         let environment = ["CHAT_TOKEN_SECRET": String(repeating: "5eed", count: 8)]
@@ -44,7 +43,7 @@ public final class ChatCluster: Sendable {
             gateways.append(try ChildProcess(binary, [
                 "gateway", "--data", directory.child("gateway-\(index)"), "--kafka", bootstrap, "--http", "127.0.0.1:\(port)",
                 "--password-iterations", "1000", "--log-level", logLevel,
-            ] + groupProperties, environment: environment))
+            ] + groupProperties + gatewayArguments, environment: environment))
         }
         let cluster = ChatCluster(
             directory: directory, kafkaPort: kafkaPort, gatewayPorts: ports, broker: broker, workers: workers, gateways: gateways
@@ -62,7 +61,7 @@ public final class ChatCluster: Sendable {
         self.directory = directory
         self.kafkaPort = kafkaPort
         self.gatewayPorts = gatewayPorts
-        self.broker = broker
+        self.broker = Locked(broker)
         self.workers = Locked(workers)
         self.gateways = Locked(gateways)
     }
@@ -83,9 +82,31 @@ public final class ChatCluster: Sendable {
         }
     }
 
+    private static var logLevel: String { ProcessInfo.processInfo.environment["CHAT_TEST_LOG"] ?? "warning" }
+
+    private static func startBroker(directory: TemporaryDirectory, port: Int) throws -> ChildProcess {
+        try ChildProcess(try ChatBinary.path, [
+            "broker", "--data", directory.child("broker"), "--listen", "127.0.0.1:\(port)", "--log-level", logLevel,
+        ])
+    }
+
+    /// `kill -9` of the broker; returns once it is gone.
+    public func killBroker() async throws {
+        let broker = broker.value
+        broker.kill(SIGKILL)
+        _ = try await broker.wait(timeout: .seconds(30))
+    }
+
+    /// Starts the broker again on its port and data, after `killBroker`.
+    public func restartBroker() async throws {
+        let restarted = try Self.startBroker(directory: directory, port: kafkaPort)
+        broker.withLock { $0 = restarted }
+        try await ChatBinary.waitForPort(kafkaPort)
+    }
+
     /// Whether every process that was not killed is still running.
     public var survivorsAreRunning: Bool {
-        broker.isRunning && (workers.value + gateways.value).allSatisfy { $0?.isRunning ?? true }
+        broker.value.isRunning && (workers.value + gateways.value).allSatisfy { $0?.isRunning ?? true }
     }
 
     /// Stops everything (gateways and workers first, so they leave their groups cleanly).
@@ -94,12 +115,12 @@ public final class ChatCluster: Sendable {
             process?.kill(SIGTERM)
             _ = try? await process?.wait(timeout: .seconds(30))
         }
-        broker.kill(SIGTERM)
-        _ = try? await broker.wait(timeout: .seconds(30))
+        broker.value.kill(SIGTERM)
+        _ = try? await broker.value.wait(timeout: .seconds(30))
     }
 
     deinit {
         for process in gateways.value + workers.value { process?.kill(SIGKILL) }
-        broker.kill(SIGKILL)
+        broker.value.kill(SIGKILL)
     }
 }

@@ -82,6 +82,15 @@ public enum DeliveryStore {
         )
     }
 
+    /// Undoes `advance` to `acked` whose publication failed: sets the cursor back to `before`
+    /// unless it has moved on since.
+    public static func putBack(user: String, device: String, from acked: Int64, to before: Int64, in db: Database) throws {
+        try db.run(
+            sql: "UPDATE device_cursors SET acked = ? WHERE user = ? AND device = ? AND acked = ?",
+            arguments: [before, user, device, acked]
+        )
+    }
+
     /// For each conversation, the highest `seq` of the messages from others that `user`
     /// received with a dseq in (`after`, `upTo`]: what became delivered with an ack.
     public static func deliveredMessages(user: String, after: Int64, upTo: Int64, in db: Database) throws -> [String: Int64] {
