@@ -30,12 +30,12 @@ public enum ChatBinary {
         throw ChildProcess.Failure(description: "nothing listens on port \(port) after \(timeout)")
     }
 
-    /// Starts `chat broker` on `data` and a free loopback port, and waits until it accepts
-    /// connections.
+    /// Starts `chat broker` on `data` and `port` (a free loopback port if nil), and waits until
+    /// it accepts connections.
     public static func startBroker(
-        data: String, arguments: [String] = [], environment: [String: String] = [:]
+        data: String, port: Int? = nil, arguments: [String] = [], environment: [String: String] = [:]
     ) async throws -> (process: ChildProcess, port: Int) {
-        let port = try LoopbackPorts.take()
+        let port = try port ?? LoopbackPorts.take()
         let process = try ChildProcess(
             try path, ["broker", "--data", data, "--listen", "127.0.0.1:\(port)"] + arguments, environment: environment
         )

@@ -23,11 +23,9 @@ public final class ChatCluster: Sendable {
     /// - Parameter gatewayArguments: more arguments for every gateway.
     public static func start(workers workerCount: Int, gateways gatewayCount: Int, gatewayArguments: [String] = []) async throws -> ChatCluster {
         let directory = try TemporaryDirectory(prefix: "chat-cluster")
-        let kafkaPort = try LoopbackPorts.take()
         let binary = try ChatBinary.path
         let logLevel = Self.logLevel
-        let broker = try startBroker(directory: directory, port: kafkaPort)
-        try await ChatBinary.waitForPort(kafkaPort)
+        let (broker, kafkaPort) = try await ChatBinary.startBroker(data: directory.child("broker"), arguments: ["--log-level", logLevel])
         let bootstrap = "127.0.0.1:\(kafkaPort)"
         let environment = ["CHAT_TOKEN_SECRET": String(repeating: "5eed", count: 8)]
 
@@ -84,12 +82,6 @@ public final class ChatCluster: Sendable {
 
     private static var logLevel: String { ProcessInfo.processInfo.environment["CHAT_TEST_LOG"] ?? "warning" }
 
-    private static func startBroker(directory: TemporaryDirectory, port: Int) throws -> ChildProcess {
-        try ChildProcess(try ChatBinary.path, [
-            "broker", "--data", directory.child("broker"), "--listen", "127.0.0.1:\(port)", "--log-level", logLevel,
-        ])
-    }
-
     /// `kill -9` of the broker; returns once it is gone.
     public func killBroker() async throws {
         let broker = broker.value
@@ -99,9 +91,10 @@ public final class ChatCluster: Sendable {
 
     /// Starts the broker again on its port and data, after `killBroker`.
     public func restartBroker() async throws {
-        let restarted = try Self.startBroker(directory: directory, port: kafkaPort)
+        let (restarted, _) = try await ChatBinary.startBroker(
+            data: directory.child("broker"), port: kafkaPort, arguments: ["--log-level", Self.logLevel]
+        )
         broker.withLock { $0 = restarted }
-        try await ChatBinary.waitForPort(kafkaPort)
     }
 
     /// Whether every process that was not killed is still running.

@@ -112,7 +112,8 @@ actor DeviceSession {
             let deliveries = try await page(lastSent, Self.catchUpPage)
             if deliveries.isEmpty { break }
             write(deliveries)
-            // Pushes that arrived during the read and were in the page are written already.
+            // Pushes that arrived during the read and were in the page are written: dropped
+            // now, not held to the end of a long catch-up.
             buffered.removeAll { $0.dseq <= lastSent }
         }
         // No suspension since the last read: a delivery stored after it is pushed after it,
