@@ -37,6 +37,9 @@ public struct GatewayConfiguration: Sendable {
     public var presenceThrottle: Duration = .seconds(2)
     /// At most one typing notice per user and conversation per this window. Default: 1 s.
     public var typingThrottle: Duration = .seconds(1)
+    /// How many frames may wait for a client that does not read before its session is closed
+    /// (the device then resumes from its cursor when it reconnects). Default: 10,000.
+    public var maxQueuedFrames = 10_000
 
     /// What `/metrics` serves; without it the path is not routed.
     public var metrics: MetricsEndpoint?

@@ -48,6 +48,13 @@ struct HTTPOptions: ParsableArguments {
     @Option(help: "Seconds without any frame from a client before its session is closed and, if it was the user's last, the user goes offline.")
     var presenceTimeout = 60.0
 
+    @Option(help: "Frames that may wait for a client that does not read before its session is closed (at least 100).")
+    var maxQueuedFrames = 10_000
+
+    func validate() throws {
+        guard maxQueuedFrames >= 100 else { throw ValidationError("--max-queued-frames must be at least 100, not \(maxQueuedFrames)") }
+    }
+
     func configuration(data: DataLayout) throws -> GatewayConfiguration {
         let secret: Data
         if let hex = Environment.value("CHAT_TOKEN_SECRET") {
@@ -66,6 +73,7 @@ struct HTTPOptions: ParsableArguments {
         configuration.webDirectory = webRoot
         configuration.maxMediaBytes = mediaLimit
         configuration.mediaDirectory = mediaDirectory ?? Environment.value("CHAT_MEDIA_DIRECTORY")
+        configuration.maxQueuedFrames = maxQueuedFrames
         return configuration
     }
 }

@@ -76,6 +76,12 @@ struct OperationsTests {
         }
     }
 
+    @Test func aSessionQueueBelowAHundredFramesIsRefused() async throws {
+        let output = try await chatBinary(["serve", "--data", "/nonexistent/never-created", "--max-queued-frames", "99"])
+        #expect(output.status == 64, "\(output.stderr)")
+        #expect(output.stderr.contains("--max-queued-frames must be at least 100"), "\(output.stderr)")
+    }
+
     @Test func verifyPassesAfterAChatAndNamesATamperedRow() async throws {
         let server = try await ChatServer.start()
         let session = try await chat(on: server)

@@ -91,7 +91,7 @@ extension ChatGateway {
     private func serveSession(
         user: String, device: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
     ) async throws {
-        let session = DeviceSession(user: user, device: device, logger: logger) { [self] session in
+        let session = DeviceSession(user: user, device: device, maxQueued: configuration.maxQueuedFrames, logger: logger) { [self] session in
             await recordMarkers(of: session)
         }
         // Registered before the catch-up is read: see DeviceSession.

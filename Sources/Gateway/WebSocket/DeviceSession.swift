@@ -41,11 +41,15 @@ actor DeviceSession {
 
     /// How many frames may wait for a slow client before the session is closed; the device
     /// then resumes from its cursor when it reconnects.
-    static let maxQueued = 10_000
+    private nonisolated let maxQueued: Int
 
-    init(user: String, device: String, logger: Logger, recordMarkers: @escaping @Sendable (DeviceSession) async -> Void) {
+    init(
+        user: String, device: String, maxQueued: Int, logger: Logger,
+        recordMarkers: @escaping @Sendable (DeviceSession) async -> Void
+    ) {
         self.user = user
         self.device = device
+        self.maxQueued = maxQueued
         self.logger = logger
         self.recordMarkers = recordMarkers
         (outgoing, frames) = AsyncStream.makeStream(of: String.self)
@@ -96,8 +100,9 @@ actor DeviceSession {
         return (unrecordedAck, unrecordedReads)
     }
 
-    /// Deliveries read from the delivery queue per step of a catch-up.
-    static let catchUpPage = 500
+    /// Deliveries read from the delivery queue per step of a catch-up: a page written on top
+    /// of a half-full queue leaves a quarter of it for frames that are not deliveries.
+    private var catchUpPage: Int { min(500, maxQueued / 4) }
 
     /// Writes what the device is owed since `cursor`, a page at a time, then whatever was
     /// pushed meanwhile. A device that was away for long may be owed more than a session can
@@ -109,7 +114,7 @@ actor DeviceSession {
         lastSent = cursor
         while !closed {
             try await roomForPage()
-            let deliveries = try await page(lastSent, Self.catchUpPage)
+            let deliveries = try await page(lastSent, catchUpPage)
             if deliveries.isEmpty { break }
             write(deliveries)
             // Pushes that arrived during the read and were in the page are written: dropped
@@ -127,7 +132,7 @@ actor DeviceSession {
     /// Waits while the queue is more than half full. Only a device far behind waits here, so
     /// a short sleep is simpler than a signal from the writer.
     private func roomForPage() async throws {
-        while !closed, queued.load(ordering: .relaxed) > Self.maxQueued / 2 {
+        while !closed, queued.load(ordering: .relaxed) > maxQueued / 2 {
             try await Task.sleep(for: .milliseconds(10))
         }
     }
@@ -158,7 +163,7 @@ actor DeviceSession {
     /// Writes a frame already encoded (one frame pushed to many sessions is encoded once).
     func send(text: String) {
         guard !closed else { return }
-        if queued.add(1, ordering: .relaxed).newValue > Self.maxQueued {
+        if queued.add(1, ordering: .relaxed).newValue > maxQueued {
             logger.warning("closing a session that does not keep up", metadata: ["user": "\(user)", "device": "\(device)"])
             close()
             return
