@@ -11,6 +11,11 @@ struct ConsumerGroupTests {
     static let assignors = ["range", "roundrobin", "cooperative-sticky"]
     let allPartitions = Set((0..<6).map { TopicPartition(topic: "work", partition: Int32($0)) })
 
+    /// How long the members may take to consume what was produced. They commit after every
+    /// record, a round trip each to the broker in this process; with the rest of the suite
+    /// running on the same two cores, 600 of them once took longer than 20 s.
+    static let consumption: Duration = .seconds(60)
+
     private func produce(_ environment: KafkaTestEnvironment, _ range: Range<Int>) async throws -> [String] {
         let producer = try environment.producer()
         let values = range.map { "record-\($0)" }
@@ -43,7 +48,7 @@ struct ConsumerGroupTests {
         #expect(await balanced(group))
         #expect(group.allSatisfy { $0.assignment.count == 2 }, "six partitions split evenly")
         let sent = try await produce(environment, 0..<600)
-        #expect(await eventually { group.reduce(0) { $0 + $1.received.value.count } >= 600 })
+        #expect(await eventually(timeout: Self.consumption) { group.reduce(0) { $0 + $1.received.value.count } >= 600 })
         let consumed = group.flatMap(\.values)
         #expect(consumed.count == 600)
         #expect(Set(consumed) == Set(sent))
@@ -60,7 +65,7 @@ struct ConsumerGroupTests {
         await group.removeLast().close()
         #expect(await balanced(group))
         let sent = try await produce(environment, 0..<300)
-        #expect(await eventually { Set(group.flatMap(\.values)).isSuperset(of: sent) })
+        #expect(await eventually(timeout: Self.consumption) { Set(group.flatMap(\.values)).isSuperset(of: sent) })
         for member in group { await member.close() }
         try await environment.broker.stop()
     }
@@ -83,7 +88,7 @@ struct ConsumerGroupTests {
         #expect(await balanced(group))
         #expect(ContinuousClock.now - killedAt >= .seconds(4), "reassigned by the session timeout, not by a leave")
         let sent = try await produce(environment, 0..<120)
-        #expect(await eventually { Set(group.flatMap(\.values)).isSuperset(of: sent) })
+        #expect(await eventually(timeout: Self.consumption) { Set(group.flatMap(\.values)).isSuperset(of: sent) })
         for member in group { await member.close() }
         try await environment.broker.stop()
     }
@@ -94,12 +99,12 @@ struct ConsumerGroupTests {
         try await environment.createTopic("work", partitions: 6)
         let first = try await produce(environment, 0..<300)
         var group = try members(3, group: "resume", assignor: assignor, environment)
-        #expect(await eventually { Set(group.flatMap(\.values)) == Set(first) })
+        #expect(await eventually(timeout: Self.consumption) { Set(group.flatMap(\.values)) == Set(first) })
         for member in group { await member.close() }
 
         let second = try await produce(environment, 300..<450)
         group = try members(3, group: "resume", assignor: assignor, environment)
-        #expect(await eventually { Set(group.flatMap(\.values)).isSuperset(of: second) })
+        #expect(await eventually(timeout: Self.consumption) { Set(group.flatMap(\.values)).isSuperset(of: second) })
         #expect(Set(group.flatMap(\.values)).isDisjoint(with: first), "nothing committed is read again")
         for member in group { await member.close() }
 
@@ -110,7 +115,7 @@ struct ConsumerGroupTests {
         let restarted = KafkaTestEnvironment(directory: environment.directory, broker: broker, logger: environment.logger)
         let third = try await produce(restarted, 450..<510)
         group = try members(3, group: "resume", assignor: assignor, restarted)
-        #expect(await eventually { Set(group.flatMap(\.values)).isSuperset(of: third) })
+        #expect(await eventually(timeout: Self.consumption) { Set(group.flatMap(\.values)).isSuperset(of: third) })
         #expect(Set(group.flatMap(\.values)).isDisjoint(with: first + second))
         for member in group { await member.close() }
         try await broker.stop()
