@@ -42,7 +42,7 @@ struct ReplayBenchmark: AsyncParsableCommand {
         await producer.close()
         try await waitUntilCaughtUp(server, logger: logger)
 
-        let into = server.directory.child("replayed.sqlite")
+        let into = server.directory.child("replayed")
         let started = ContinuousClock.now
         let output = try await ChildProcess.run(
             try ChatBinary.path, ["replay", "--data", server.directory.child("data"), "--kafka", server.bootstrap, "--into", into],

@@ -5,7 +5,7 @@ import Logging
 import Producers
 import Projections
 
-/// Rebuilds a node's read models from the log into a database, from offset 0 up to given
+/// Rebuilds a node's projections from the log into databases, from offset 0 up to given
 /// offsets: what `chat replay` and `chat verify` run. The projections are the same pure code
 /// the live node applies, batch by batch with their applied offsets in the same transaction,
 /// so a rebuilt store is what a node that had read the same records holds.
@@ -22,6 +22,14 @@ public struct ProjectionRebuild: Sendable {
             case .conversations: .conversations
             case .media: .media
             case .deliveries: .inbox
+            }
+        }
+
+        /// The database it is kept in.
+        public var store: ChatDatabase.Store {
+            switch self {
+            case .conversations, .media: .readModels
+            case .deliveries: .deliveryQueue
             }
         }
 
@@ -81,10 +89,13 @@ public struct ProjectionRebuild: Sendable {
         }
     }
 
-    /// Applies every record before `ends` to `database`; calls `progress` after each batch.
-    /// Returns the number of records read.
+    /// Applies every record before `ends` to the database of its projection's store in
+    /// `databases` (which must hold every store `ends` needs); calls `progress` after each
+    /// batch. Returns the number of records read.
     @discardableResult
-    public func run(into database: ChatDatabase, until ends: Ends, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> Int64 {
+    public func run(
+        into databases: [ChatDatabase.Store: ChatDatabase], until ends: Ends, progress: @Sendable (Progress) -> Void = { _ in }
+    ) async throws -> Int64 {
         let total = ends.values.reduce(0) { $0 + $1.values.reduce(0, +) }
         var done: Int64 = 0
         let scanner = PartitionScanner(kafka: kafka, logger: logger)
@@ -93,6 +104,9 @@ public struct ProjectionRebuild: Sendable {
         // Conversations first: message_media rows, which media access reads, come from it.
         for projection in Projection.allCases {
             guard let partitions = ends[projection] else { continue }
+            guard let database = databases[projection.store] else {
+                preconditionFailure("no \(projection.store) database for the \(projection) projection")
+            }
             let topic = catalog[projection.role].name
             let conversations = ConversationProjection()
             for (partition, end) in partitions.sorted(by: { $0.key < $1.key }) where end > 0 {

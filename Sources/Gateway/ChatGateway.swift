@@ -40,10 +40,11 @@ public final class ChatGateway: Sendable {
         self.catalog = catalog
         self.logger = logger
         writer = try EventWriter(kafka: kafka, catalog: catalog, logger: logger)
-        let database = try ChatDatabase(path: configuration.databasePath)
+        let readModels = try ChatDatabase(path: configuration.databasePath(.readModels), store: .readModels)
+        let deliveryQueue = try ChatDatabase(path: configuration.databasePath(.deliveryQueue), store: .deliveryQueue)
         accounts = AccountsDirectory(kafka: kafka, catalog: catalog, logger: logger)
-        conversations = ConversationReadModel(database: database, kafka: kafka, catalog: catalog, logger: logger)
-        mediaIndex = MediaReadModel(database: database, kafka: kafka, catalog: catalog, logger: logger)
+        conversations = ConversationReadModel(database: readModels, kafka: kafka, catalog: catalog, logger: logger)
+        mediaIndex = MediaReadModel(database: readModels, kafka: kafka, catalog: catalog, logger: logger)
         media = MediaStore(root: configuration.mediaDirectory ?? "\(configuration.dataDirectory)/media", limit: configuration.maxMediaBytes)
         presence = PresenceDirectory(kafka: kafka, catalog: catalog, logger: logger)
         registry = ConnectionRegistry(catalog: catalog, throttle: configuration.presenceThrottle) { [writer, catalog, logger] user, online in
@@ -62,7 +63,7 @@ public final class ChatGateway: Sendable {
         let address = configuration.advertisedAddress ?? "http://\(configuration.host):\(configuration.port)"
         let inboxSettings = InboxService.Settings(nodeAddress: address)
         inbox = InboxService(
-            kafka: kafka, catalog: catalog, database: database, writer: writer, settings: inboxSettings, sink: registry,
+            kafka: kafka, catalog: catalog, database: deliveryQueue, writer: writer, settings: inboxSettings, sink: registry,
             logger: logger
         )
         directory = try GatewayDirectory(kafka: kafka, group: inboxSettings.groupId, topic: catalog[.inbox].name, logger: logger)

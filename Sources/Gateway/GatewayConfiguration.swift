@@ -1,4 +1,5 @@
 import Foundation
+import Projections
 
 /// How a gateway node runs.
 public struct GatewayConfiguration: Sendable {
@@ -8,12 +9,10 @@ public struct GatewayConfiguration: Sendable {
     /// The address clients should use for this node (`http://host:port`); defaults to the
     /// bound address. Other nodes send this node's users here.
     public var advertisedAddress: String?
-    /// Where the node keeps its database of read models.
+    /// Where the node keeps its databases: read models and delivery queue.
     public var dataDirectory: String
-    /// The database of read models, in `dataDirectory` (`chat verify` reads it too).
-    public var databasePath: String { Self.databasePath(in: dataDirectory) }
-
-    public static func databasePath(in dataDirectory: String) -> String { "\(dataDirectory)/gateway.sqlite" }
+    /// The database file of `store` (`chat verify` reads the read models' too).
+    public func databasePath(_ store: ChatDatabase.Store) -> String { "\(dataDirectory)/\(store.fileName)" }
     /// Signs session tokens; every node of a deployment must share it.
     public var tokenSecret: Data
     public var passwords = Passwords()

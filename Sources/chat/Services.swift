@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import Logging
+import Projections
 import ServiceLifecycle
 
 /// A long-running part of the system as a service: it runs until graceful shutdown (SIGTERM
@@ -26,6 +27,6 @@ struct DataLayout {
     var broker: String { "\(root)/broker" }
     var gateway: String { "\(root)/gateway" }
     /// The gateway's read models (see `ChatGateway`).
-    var readModels: String { GatewayConfiguration.databasePath(in: gateway) }
+    var readModels: String { "\(gateway)/\(ChatDatabase.Store.readModels.fileName)" }
     var tokenSecret: String { "\(root)/token.secret" }
 }

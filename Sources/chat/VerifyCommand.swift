@@ -34,7 +34,7 @@ struct VerifyCommand: AsyncParsableCommand {
         // One consistent moment of the live store, whatever it applies meanwhile.
         let snapshot = try DatabaseQueue(path: "\(scratch)/live.sqlite")
         try DatabasePool(path: livePath).backup(to: snapshot)
-        let live = try ChatDatabase(path: "\(scratch)/live.sqlite")
+        let live = try ChatDatabase(path: "\(scratch)/live.sqlite", store: .readModels)
         let catalog = try options.catalog()
         // The projections whose tables are compared (the delivery queue's are not).
         let projections = ProjectionRebuild.Projection.allCases.filter { projection in
@@ -42,10 +42,10 @@ struct VerifyCommand: AsyncParsableCommand {
         }
         let ends = try await ProjectionRebuild.appliedOffsets(in: live, catalog: catalog, of: projections)
 
-        let shadow = try ChatDatabase(path: "\(scratch)/shadow.sqlite")
+        let shadow = try ChatDatabase(path: "\(scratch)/shadow.sqlite", store: .readModels)
         let report = ProgressReport(label: "rebuild")
         let rebuild = ProjectionRebuild(kafka: try kafka.configuration(), catalog: catalog, logger: logger)
-        let done = try await rebuild.run(into: shadow, until: ends) { report.update(done: $0.done, total: $0.total) }
+        let done = try await rebuild.run(into: [.readModels: shadow], until: ends) { report.update(done: $0.done, total: $0.total) }
         report.finish(done: done)
 
         var firstDifference: String?

@@ -305,7 +305,7 @@ import TestSupport
 
     @Test func reopeningTheDatabaseKeepsEverything() throws {
         try apply([Make.group("g1", by: "alice", with: ["bob"]), Make.send("bob", to: "g1", id: "b1")])
-        let reopened = try ChatDatabase(path: store.directory.child("db/chat.sqlite"))
+        let reopened = try ChatDatabase(path: store.directory.child("db/chat.sqlite"), store: .readModels)
         let cold = ConversationProjection()
         let results = try reopened.writer.write { db in
             try cold.apply(conversationRecords([Make.send("alice", to: "g1", id: "a1")], from: 2), in: db)

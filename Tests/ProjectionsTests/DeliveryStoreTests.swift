@@ -7,7 +7,7 @@ import Testing
     let store: TestDatabase
 
     init() throws {
-        store = try TestDatabase()
+        store = try TestDatabase(store: .deliveryQueue)
     }
 
     private func message(

@@ -3,14 +3,14 @@ import GRDB
 import TestSupport
 @testable import Projections
 
-/// A `ChatDatabase` in its own temporary directory; the directory lives as long as this does.
+/// A `ChatDatabase` (read models unless told otherwise) in its own temporary directory; the directory lives as long as this does.
 struct TestDatabase: Sendable {
     let directory: TemporaryDirectory
     let database: ChatDatabase
 
-    init() throws {
+    init(store: ChatDatabase.Store = .readModels) throws {
         directory = try TemporaryDirectory()
-        database = try ChatDatabase(path: directory.child("db/chat.sqlite"))
+        database = try ChatDatabase(path: directory.child("db/chat.sqlite"), store: store)
     }
 
     func write<T>(_ body: (Database) throws -> T) throws -> T {

@@ -1,16 +1,35 @@
 import Foundation
 import GRDB
 
-/// A node's SQLite database of read models: what the projections fold the log into.
+/// One of a node's SQLite databases: what the projections fold the log into.
 ///
 /// Every projection writes its rows and the offsets it has applied in the same transaction,
 /// so a restart resumes exactly after the last applied record and a crash never leaves rows
 /// without their offsets (or the reverse).
 public final class ChatDatabase: Sendable {
+    /// What a database holds. A node keeps its read models and its delivery queue in two files:
+    /// SQLite lets one transaction write a file at a time, and the two are written by
+    /// different consumers, each on every batch, so in one file each could wait for the other.
+    public enum Store: Sendable, CaseIterable {
+        /// Conversations, members, history and media, folded from `chat.conversations` and
+        /// `chat.media`.
+        case readModels
+        /// What each user is owed (from `chat.inbox`) and each device's cursor.
+        case deliveryQueue
+
+        /// Its file's name in a node's directory (and in what `chat replay` writes).
+        public var fileName: String {
+            switch self {
+            case .readModels: "gateway.sqlite"
+            case .deliveryQueue: "deliveries.sqlite"
+            }
+        }
+    }
+
     public let writer: DatabasePool
 
-    /// Opens (creating and migrating) the database at `path`.
-    public init(path: String) throws {
+    /// Opens (creating and migrating) the database at `path` as `store`.
+    public init(path: String, store: Store) throws {
         try FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true
         )
@@ -21,19 +40,26 @@ public final class ChatDatabase: Sendable {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         writer = try DatabasePool(path: path, configuration: configuration)
-        try Self.migrator.migrate(writer)
+        switch store {
+        case .readModels: try Self.readModelsMigrator.migrate(writer)
+        case .deliveryQueue: try Self.deliveryQueueMigrator.migrate(writer)
+        }
     }
 
-    private static var migrator: DatabaseMigrator {
+    private static func createAppliedOffsets(_ db: Database) throws {
+        try db.create(table: "applied_offsets") { table in
+            table.column("projection", .text).notNull()
+            table.column("topic", .text).notNull()
+            table.column("partition", .integer).notNull()
+            table.column("next_offset", .integer).notNull()
+            table.primaryKey(["projection", "topic", "partition"])
+        }
+    }
+
+    private static var readModelsMigrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.create(table: "applied_offsets") { table in
-                table.column("projection", .text).notNull()
-                table.column("topic", .text).notNull()
-                table.column("partition", .integer).notNull()
-                table.column("next_offset", .integer).notNull()
-                table.primaryKey(["projection", "topic", "partition"])
-            }
+            try createAppliedOffsets(db)
             try db.create(table: "conversations") { table in
                 table.primaryKey("id", .text)
                 table.column("kind", .text).notNull()
@@ -64,6 +90,41 @@ public final class ChatDatabase: Sendable {
                 table.primaryKey(["conv", "seq"])
             }
             try db.create(index: "messages_by_sender", on: "messages", columns: ["conv", "sender", "seq"])
+        }
+        migrator.registerMigration("v2-media") { db in
+            try db.create(table: "media") { table in
+                table.primaryKey("id", .text)
+                table.column("size", .integer).notNull()
+                table.column("content_type", .text).notNull()
+                table.column("uploaded_at", .integer).notNull()
+            }
+            try db.create(table: "media_uploaders") { table in
+                table.column("media_id", .text).notNull()
+                table.column("user", .text).notNull()
+                table.primaryKey(["media_id", "user"])
+            }
+            try db.create(table: "message_media") { table in
+                table.column("media_id", .text).notNull()
+                table.column("conv", .text).notNull()
+                table.column("seq", .integer).notNull()
+                table.primaryKey(["media_id", "conv", "seq"])
+            }
+        }
+        migrator.registerMigration("v3-delivery-queue-apart") { db in
+            // Files from before the delivery queue had a file of its own held it here. Its new
+            // file starts empty and is filled again from `chat.inbox` and `chat.cursors`, as
+            // any projection can be.
+            try db.execute(sql: "DROP TABLE IF EXISTS deliveries")
+            try db.execute(sql: "DROP TABLE IF EXISTS device_cursors")
+            try db.execute(sql: "DELETE FROM applied_offsets WHERE projection = ?", arguments: [DeliveryStore.projection])
+        }
+        return migrator
+    }
+
+    private static var deliveryQueueMigrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try createAppliedOffsets(db)
             try db.create(table: "deliveries") { table in
                 table.column("partition", .integer).notNull()
                 table.column("dseq", .integer).notNull()
@@ -83,25 +144,6 @@ public final class ChatDatabase: Sendable {
                 table.column("device", .text).notNull()
                 table.column("acked", .integer).notNull()
                 table.primaryKey(["user", "device"])
-            }
-        }
-        migrator.registerMigration("v2-media") { db in
-            try db.create(table: "media") { table in
-                table.primaryKey("id", .text)
-                table.column("size", .integer).notNull()
-                table.column("content_type", .text).notNull()
-                table.column("uploaded_at", .integer).notNull()
-            }
-            try db.create(table: "media_uploaders") { table in
-                table.column("media_id", .text).notNull()
-                table.column("user", .text).notNull()
-                table.primaryKey(["media_id", "user"])
-            }
-            try db.create(table: "message_media") { table in
-                table.column("media_id", .text).notNull()
-                table.column("conv", .text).notNull()
-                table.column("seq", .integer).notNull()
-                table.primaryKey(["media_id", "conv", "seq"])
             }
         }
         return migrator
