@@ -175,7 +175,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
-        .testTarget(name: "ConsumersTests", dependencies: ["Consumers"], swiftSettings: strict),
+        .testTarget(
+            name: "ConsumersTests",
+            dependencies: [
+                "Consumers", "Kafka", "Producers", "Projections", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "KafkaTests",
             dependencies: ["Kafka", "Broker", "TestSupport", .product(name: "Logging", package: "swift-log")],

@@ -22,6 +22,12 @@ public final class InboxService: Sendable {
         public var groupId = "chat-gateways"
         /// This node's address, given to the group as client id so other nodes can send users here.
         public var nodeAddress: String
+        /// How long a delivery that every device of its user acknowledged stays stored: while
+        /// it does, the same record arriving again (a processor that restarted sends again what
+        /// it had not committed) is recognised and not delivered twice. Default: one day.
+        public var keepAcknowledged: Duration = .seconds(86_400)
+        /// How often the delivery queue drops what it need not keep. Default: 10 minutes.
+        public var pruneInterval: Duration = .seconds(600)
 
         public init(nodeAddress: String) { self.nodeAddress = nodeAddress }
     }
@@ -83,6 +89,8 @@ public final class InboxService: Sendable {
         }
         try consumer.subscribe(topics: [topic])
         let watcher = Task { await watchAssignments(consumer) }
+        let pruner = Task { await pruneRegularly() }
+        defer { pruner.cancel() }
         // Batches are stored on the consumer's thread; pushing to the sessions and committing
         // follow on a task of their own, in the order the batches were stored. The consumer's
         // thread waits while that task is `Self.stepsAhead` steps behind, so a slow push holds
@@ -150,6 +158,30 @@ public final class InboxService: Sendable {
             guard !offsets.isEmpty, batch.isEmpty || ContinuousClock.now - since > .seconds(1) else { return nil }
             defer { (offsets, since) = ([:], .now) }
             return offsets
+        }
+    }
+
+    /// Every `pruneInterval`, drops the deliveries every device of their user acknowledged
+    /// more than `keepAcknowledged` ago, and any older than the inbox topic's retention (the
+    /// log has dropped those too), a thousand rows per transaction so that the consumer's
+    /// writes never wait long behind it.
+    private func pruneRegularly() async {
+        let retention = catalog[.inbox].configs["retention.ms"].flatMap(Int64.init).flatMap { $0 > 0 ? $0 : nil } ?? .max
+        let keepAcknowledged = settings.keepAcknowledged.components.seconds * 1000
+        while (try? await Task.sleep(for: settings.pruneInterval)) != nil {
+            do {
+                var dropped = 0
+                while !Task.isCancelled {
+                    let batch = try await database.writer.write { db in
+                        try DeliveryStore.prune(now: EventTime.now(), keepAcked: keepAcknowledged, keepAll: retention, limit: 1000, in: db)
+                    }
+                    dropped += batch
+                    if batch < 1000 { break }
+                }
+                if dropped > 0 { logger.debug("pruned the delivery queue", metadata: ["rows": "\(dropped)"]) }
+            } catch {
+                logger.warning("could not prune the delivery queue", metadata: ["error": "\(error)"])
+            }
         }
     }
 

@@ -172,7 +172,7 @@ import Testing
             try store.read { db in try Int64.fetchAll(db, sql: "SELECT dseq FROM deliveries ORDER BY dseq") }
         }
         func prune(now: Int64, keepAcked: Int64, keepAll: Int64) throws -> Int {
-            try store.write { db in try DeliveryStore.prune(now: now, keepAcked: keepAcked, keepAll: keepAll, in: db) }
+            try store.write { db in try DeliveryStore.prune(now: now, keepAcked: keepAcked, keepAll: keepAll, limit: 100, in: db) }
         }
         // Nothing is old enough yet.
         #expect(try prune(now: 5_000, keepAcked: 4_000, keepAll: 100_000) == 0)
@@ -191,10 +191,22 @@ import Testing
     @Test func pruneKeepsUnacknowledgedRowsUntilKeepAll() throws {
         try apply([inbox(message("o#1", to: "bob", from: "alice", seq: 1), to: "bob", at: 1)], now: 0)
         // No device of bob ever acknowledged anything.
-        #expect(try store.write { db throws in try DeliveryStore.prune(now: 1_000_000, keepAcked: 1, keepAll: 2_000_000, in: db) } == 0)
+        #expect(try store.write { db throws in try DeliveryStore.prune(now: 1_000_000, keepAcked: 1, keepAll: 2_000_000, limit: 100, in: db) } == 0)
         // Stored exactly at the keepAll boundary is kept; one millisecond later it goes.
-        #expect(try store.write { db throws in try DeliveryStore.prune(now: 1_000, keepAcked: 1, keepAll: 1_000, in: db) } == 0)
-        #expect(try store.write { db throws in try DeliveryStore.prune(now: 1_001, keepAcked: 1, keepAll: 1_000, in: db) } == 1)
+        #expect(try store.write { db throws in try DeliveryStore.prune(now: 1_000, keepAcked: 1, keepAll: 1_000, limit: 100, in: db) } == 0)
+        #expect(try store.write { db throws in try DeliveryStore.prune(now: 1_001, keepAcked: 1, keepAll: 1_000, limit: 100, in: db) } == 1)
         #expect(try pending("bob", after: -1).isEmpty)
+    }
+
+    @Test func pruneTakesAtMostItsLimitPerCall() throws {
+        try apply((1...5).map { inbox(message("o#\($0)", to: "bob", from: "alice", seq: Int64($0)), to: "bob", at: Int64($0)) }, now: 0)
+        func prune() throws -> Int {
+            try store.write { db in try DeliveryStore.prune(now: 10, keepAcked: 1, keepAll: 5, limit: 2, in: db) }
+        }
+        #expect(try prune() == 2)
+        #expect(try pending("bob", after: -1).count == 3)
+        #expect(try prune() == 2)
+        #expect(try prune() == 1)
+        #expect(try prune() == 0)
     }
 }

@@ -105,16 +105,20 @@ public enum DeliveryStore {
         return Dictionary(uniqueKeysWithValues: rows.map { ($0["conv"] as String, $0["seq"] as Int64) })
     }
 
-    /// Drops rows every device of their user has acknowledged and that are older than
-    /// `keepAcked` ms (they still guard against a repeated origin until then), and rows older
-    /// than `keepAll` ms whatever their state (the inbox's own retention).
-    public static func prune(now: Int64, keepAcked: Int64, keepAll: Int64, in db: Database) throws -> Int {
+    /// Drops up to `limit` rows that every device of their user has acknowledged and that are
+    /// older than `keepAcked` ms (they still guard against a repeated origin until then), and
+    /// rows older than `keepAll` ms whatever their state (the inbox's own retention). Returns
+    /// how many went; the limit keeps each transaction, and the wait of the writes queued
+    /// behind it, short.
+    public static func prune(now: Int64, keepAcked: Int64, keepAll: Int64, limit: Int, in db: Database) throws -> Int {
         try db.run(
             sql: """
-                DELETE FROM deliveries WHERE stored_at < ? OR (stored_at < ? AND dseq <= (
-                    SELECT MIN(acked) FROM device_cursors WHERE device_cursors.user = deliveries.user))
+                DELETE FROM deliveries WHERE rowid IN (
+                    SELECT rowid FROM deliveries WHERE stored_at < ? OR (stored_at < ? AND dseq <= (
+                        SELECT MIN(acked) FROM device_cursors WHERE device_cursors.user = deliveries.user))
+                    LIMIT ?)
                 """,
-            arguments: [now - keepAll, now - keepAcked]
+            arguments: [now - keepAll, now - keepAcked, limit]
         )
         return db.changesCount
     }
