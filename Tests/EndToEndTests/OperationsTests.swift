@@ -176,6 +176,10 @@ struct OperationsTests {
         #expect((after["kafka_broker_produced_records_total"] ?? 0) >= (before["kafka_broker_produced_records_total"] ?? 0) + 10)
         #expect((after["kafka_broker_fetched_bytes_total"] ?? 0) > (before["kafka_broker_fetched_bytes_total"] ?? 0))
         #expect(after.keys.contains { $0.hasPrefix("kafka_broker_log_size_bytes{topic=\"chat.conversations\"") })
+        // Requests by API: the 5 messages alone took at least 5 produce requests.
+        let produces = "kafka_broker_requests_total{api=\"Produce\"}"
+        #expect((after[produces] ?? 0) >= (before[produces] ?? 0) + 5)
+        #expect((after["kafka_broker_requests_total{api=\"Fetch\"}"] ?? 0) > 0)
         // Lag is sampled every few seconds, once the processor has committed.
         #expect(await eventually(timeout: .seconds(20), every: .milliseconds(500)) {
             let text = try? await server.http.request("GET", "/metrics").body

@@ -2,29 +2,22 @@ import Logging
 import KafkaProtocol
 import NIOCore
 
-extension RequestHandler {
-    /// Answers with whole batches from each partition, or long-polls until data arrives
-    /// (`minBytes`) or `maxWaitMs` passes. Every requested partition appears in the answer,
-    /// with a non-null (possibly empty) record set.
-    func fetch(_ request: FetchRequest, _ context: RequestContext) async -> FetchResponse {
-        let deadline = ContinuousClock.now + .milliseconds(max(0, request.maxWaitMs))
-        while true {
-            let (response, bytes, hasError, seen) = readOnce(request)
-            let remaining = deadline - ContinuousClock.now
-            if bytes >= max(1, Int(request.minBytes)) || hasError || remaining <= .zero || Task.isCancelled {
-                BrokerMetrics.fetched(bytes: bytes)
-                return response
-            }
-            // Only a fetch that waits registers; a partition that moved past what the read saw
-            // fires the signal at once, so an append between the read and here is not missed.
-            let signal = OneShotSignal()
-            for (log, highWatermark) in seen { log.notifyOnAppend(signal, after: highWatermark) }
-            await signal.wait(timeout: remaining)
-        }
-    }
+/// One pass of a fetch over its partitions.
+struct FetchRead {
+    var response: FetchResponse
+    /// Record bytes in the response.
+    var bytes: Int
+    /// Some partition answered with an error: the fetch is answered at once.
+    var hasError: Bool
+    /// Each partition read, with the high watermark the read saw.
+    var seen: [(PartitionLog, Int64)]
+}
 
-    /// One pass over the requested partitions; also returns the high watermark each read saw.
-    private func readOnce(_ request: FetchRequest) -> (FetchResponse, Int, Bool, [(PartitionLog, Int64)]) {
+extension RequestHandler {
+    /// Reads whole batches from each partition of a fetch. Every requested partition appears
+    /// in the answer, with a non-null (possibly empty) record set; the connection long-polls
+    /// with these reads until `minBytes` arrive or `maxWaitMs` passes.
+    func read(_ request: FetchRequest) -> FetchRead {
         var seen: [(PartitionLog, Int64)] = []
         var budget = Int(request.maxBytes)
         var total = 0
@@ -67,6 +60,6 @@ extension RequestHandler {
             }
             topics.append(FetchResponse.Topic(topic: topic.topic, partitions: partitions))
         }
-        return (FetchResponse(topics: topics), total, hasError, seen)
+        return FetchRead(response: FetchResponse(topics: topics), bytes: total, hasError: hasError, seen: seen)
     }
 }

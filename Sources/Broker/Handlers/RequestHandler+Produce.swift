@@ -79,21 +79,13 @@ extension RequestHandler {
         }
         return (ProduceResponse(topics: topics), durable)
     }
+}
 
-    /// Waits until every appended batch is durable; a partition whose fsync failed gets
-    /// KAFKA_STORAGE_ERROR instead of its offset.
-    func waitUntilDurable(_ response: ProduceResponse, _ waits: [DurableWait]) async -> ProduceResponse {
-        var response = response
-        for wait in waits {
-            do {
-                try await wait.log.waitUntilDurable(wait.offset)
-            } catch {
-                let index = response.topics[wait.topic].partitions[wait.partition].index
-                response.topics[wait.topic].partitions[wait.partition] = ProduceResponse.Partition(
-                    index: index, errorCode: .kafkaStorageError
-                )
-            }
-        }
-        return response
+extension PendingProduce {
+    /// Answers `wait`'s partition with KAFKA_STORAGE_ERROR instead of its offset: its fsync
+    /// failed.
+    mutating func markFailed(_ wait: RequestHandler.DurableWait) {
+        let index = response.topics[wait.topic].partitions[wait.partition].index
+        response.topics[wait.topic].partitions[wait.partition] = ProduceResponse.Partition(index: index, errorCode: .kafkaStorageError)
     }
 }

@@ -3,17 +3,37 @@ import KafkaProtocol
 import Logging
 import NIOCore
 
-/// The answer to one request, in the order requests arrived.
-enum Reply: Sendable {
+/// What the connection does with one request, decided as soon as it is read. Answers go out
+/// in the order the requests came, whatever order they complete in.
+enum Dispatch: Sendable {
     /// `acks=0` produces get no answer at all.
     case none
     case ready(ByteBuffer)
-    /// Work is done, but the answer waits for something (an fsync); later requests on the
-    /// connection may proceed meanwhile, and answers still go out in request order.
-    case pending(Task<ByteBuffer, Never>)
+    /// The batches are appended; the answer waits until they are durable. Later requests on
+    /// the connection proceed meanwhile, so a producer's pipelined requests share fsyncs.
+    case durable(PendingProduce)
+    /// A fetch, which may long-poll: later requests wait until it is answered.
+    case fetch(PendingFetch)
+    /// Work that suspends or may block on files (the group coordinator, topic admin): it runs
+    /// off the event loop, and later requests wait until it is answered.
+    case deferred(@Sendable () async -> ByteBuffer)
 }
 
-/// Turns one request frame into one response frame (or none, for `acks=0` produces).
+/// A produce whose answer waits for durability.
+struct PendingProduce: Sendable {
+    var response: ProduceResponse
+    var waits: [RequestHandler.DurableWait]
+    var header: RequestHeader
+}
+
+/// A fetch as read from the wire, with the time its long poll ends.
+struct PendingFetch: Sendable {
+    var request: FetchRequest
+    var header: RequestHeader
+    var deadline: NIODeadline
+}
+
+/// Decides what to do with one request frame, and frames the answers.
 ///
 /// Each API has its own file of handlers (`RequestHandler+Produce.swift`, …); this file only
 /// reads the header, checks the version against what ApiVersions advertises, and frames the
@@ -28,7 +48,7 @@ struct RequestHandler: Sendable {
     let advertisedPort: Int32
     let logger: Logger
 
-    func respond(to request: ByteBuffer, from client: ClientContext) async throws -> Reply {
+    func dispatch(_ request: ByteBuffer, from client: ClientContext) throws -> Dispatch {
         var body = request
         let header = try RequestHeader.decode(from: &body)
         guard let api = header.api else { throw KafkaCodecError.unknownAPIKey(header.apiKey) }
@@ -41,76 +61,86 @@ struct RequestHandler: Sendable {
             // versions, so the client retries with one we speak.
             var response = ApiVersionsResponse.supported
             response.errorCode = KafkaErrorCode.unsupportedVersion.rawValue
-            return .ready(framed(response, header: header, api: api, version: 0))
+            return .ready(framed(response, header: header, version: 0))
         }
+        BrokerMetrics.received(api)
         let context = RequestContext(clientId: header.clientId ?? "", clientHost: client.host, version: version)
 
         switch api {
         case .apiVersions:
-            return try await answer(ApiVersionsRequest.self, &body, header, api) { _ in ApiVersionsResponse.supported }
+            return try answer(ApiVersionsRequest.self, &body, header) { _ in ApiVersionsResponse.supported }
         case .metadata:
-            return try await answer(MetadataRequest.self, &body, header, api) { metadata($0, context) }
+            return try answer(MetadataRequest.self, &body, header) { metadata($0, context) }
         case .produce:
             // The appends happen now, in request order; only the wait for durability is
-            // deferred, so a producer's pipelined requests share fsyncs.
+            // deferred.
             let request = try ProduceRequest.decode(from: &body, version: version)
             let (appended, durable) = produce(request, context)
             guard request.acks != 0 else { return .none }
-            guard request.acks == -1, !durable.isEmpty else {
-                return .ready(framed(appended, header: header, api: api, version: version))
-            }
-            return .pending(Task {
-                let response = await waitUntilDurable(appended, durable)
-                return framed(response, header: header, api: api, version: version)
-            })
+            guard request.acks == -1, !durable.isEmpty else { return .ready(framed(appended, header: header)) }
+            return .durable(PendingProduce(response: appended, waits: durable, header: header))
         case .fetch:
-            return try await answer(FetchRequest.self, &body, header, api) { await fetch($0, context) }
+            let request = try FetchRequest.decode(from: &body, version: version)
+            let deadline = NIODeadline.now() + .milliseconds(Int64(max(0, request.maxWaitMs)))
+            return .fetch(PendingFetch(request: request, header: header, deadline: deadline))
         case .listOffsets:
-            return try await answer(ListOffsetsRequest.self, &body, header, api) { listOffsets($0, context) }
-        case .createTopics:
-            return try await answer(CreateTopicsRequest.self, &body, header, api) { createTopics($0, context) }
-        case .deleteTopics:
-            return try await answer(DeleteTopicsRequest.self, &body, header, api) { deleteTopics($0, context) }
-        case .deleteRecords:
-            return try await answer(DeleteRecordsRequest.self, &body, header, api) { deleteRecords($0, context) }
+            return try answer(ListOffsetsRequest.self, &body, header) { listOffsets($0, context) }
         case .describeConfigs:
-            return try await answer(DescribeConfigsRequest.self, &body, header, api) { describeConfigs($0, context) }
-        case .initProducerId:
-            return try await answer(InitProducerIdRequest.self, &body, header, api) { initProducerId($0, context) }
+            return try answer(DescribeConfigsRequest.self, &body, header) { describeConfigs($0, context) }
         case .findCoordinator:
-            return try await answer(FindCoordinatorRequest.self, &body, header, api) { findCoordinator($0, context) }
+            return try answer(FindCoordinatorRequest.self, &body, header) { findCoordinator($0, context) }
+        // These write files (topic directories, producer ids) and may wait for an fsync.
+        case .createTopics:
+            return try deferred(CreateTopicsRequest.self, &body, header) { createTopics($0, context) }
+        case .deleteTopics:
+            return try deferred(DeleteTopicsRequest.self, &body, header) { deleteTopics($0, context) }
+        case .deleteRecords:
+            return try deferred(DeleteRecordsRequest.self, &body, header) { deleteRecords($0, context) }
+        case .initProducerId:
+            return try deferred(InitProducerIdRequest.self, &body, header) { initProducerId($0, context) }
         case .joinGroup:
-            return try await answer(JoinGroupRequest.self, &body, header, api) { await groups.join($0, context) }
+            return try deferred(JoinGroupRequest.self, &body, header) { await groups.join($0, context) }
         case .syncGroup:
-            return try await answer(SyncGroupRequest.self, &body, header, api) { await groups.sync($0, context) }
+            return try deferred(SyncGroupRequest.self, &body, header) { await groups.sync($0, context) }
         case .heartbeat:
-            return try await answer(HeartbeatRequest.self, &body, header, api) { await groups.heartbeat($0) }
+            return try deferred(HeartbeatRequest.self, &body, header) { await groups.heartbeat($0) }
         case .leaveGroup:
-            return try await answer(LeaveGroupRequest.self, &body, header, api) { await groups.leave($0) }
+            return try deferred(LeaveGroupRequest.self, &body, header) { await groups.leave($0) }
         case .offsetCommit:
-            return try await answer(OffsetCommitRequest.self, &body, header, api) { await offsetCommit($0, context) }
+            return try deferred(OffsetCommitRequest.self, &body, header) { await offsetCommit($0, context) }
         case .offsetFetch:
-            return try await answer(OffsetFetchRequest.self, &body, header, api) { await offsetFetch($0, context) }
+            return try deferred(OffsetFetchRequest.self, &body, header) { await offsetFetch($0, context) }
         case .describeGroups:
-            return try await answer(DescribeGroupsRequest.self, &body, header, api) { await groups.describe($0) }
+            return try deferred(DescribeGroupsRequest.self, &body, header) { await groups.describe($0) }
         case .listGroups:
-            return try await answer(ListGroupsRequest.self, &body, header, api) { _ in await groups.list() }
+            return try deferred(ListGroupsRequest.self, &body, header) { _ in await groups.list() }
         }
     }
 
-    /// Decodes the request body, runs `work` and frames its response.
+    /// Decodes the request body and answers it at once.
     private func answer<Request: KafkaMessage, Response: KafkaMessage>(
-        _: Request.Type, _ body: inout ByteBuffer, _ header: RequestHeader, _ api: APIKey,
-        _ work: (Request) async throws -> Response
-    ) async throws -> Reply {
+        _: Request.Type, _ body: inout ByteBuffer, _ header: RequestHeader, _ work: (Request) -> Response
+    ) throws -> Dispatch {
         let request = try Request.decode(from: &body, version: header.apiVersion)
-        let response = try await work(request)
-        return .ready(framed(response, header: header, api: api, version: header.apiVersion))
+        return .ready(framed(work(request), header: header))
     }
 
-    private func framed<Response: KafkaMessage>(_ response: Response, header: RequestHeader, api: APIKey, version: Int16) -> ByteBuffer {
+    /// Decodes the request body now and leaves the work for later, off the event loop.
+    private func deferred<Request: KafkaMessage, Response: KafkaMessage>(
+        _: Request.Type, _ body: inout ByteBuffer, _ header: RequestHeader,
+        _ work: @escaping @Sendable (Request) async -> Response
+    ) throws -> Dispatch {
+        let request = try Request.decode(from: &body, version: header.apiVersion)
+        return .deferred { framed(await work(request), header: header) }
+    }
+
+    /// The answer to `header`'s request as a frame: its length, the response header, the body.
+    func framed<Response: KafkaMessage>(_ response: Response, header: RequestHeader, version: Int16? = nil) -> ByteBuffer {
         var buffer = ByteBufferAllocator().buffer(capacity: 256)
         buffer.writeInteger(Int32(0))
+        // Only ever called for requests whose API is known.
+        let api = header.api!
+        let version = version ?? header.apiVersion
         ResponseHeader.encode(correlationId: header.correlationId, api: api, version: version, into: &buffer)
         response.encode(into: &buffer, version: version)
         buffer.setInteger(Int32(buffer.readableBytes - 4), at: buffer.readerIndex)

@@ -4,110 +4,67 @@ import NIOCore
 import NIOPosix
 import Synchronization
 
-/// Accepts Kafka connections and serves each one's requests in order, as Kafka does: a
-/// connection's next request is handled only after the previous one is, which is what lets a
-/// long-polling fetch hold back the requests queued behind it. The one exception is the wait
-/// of an `acks=-1` produce for its fsync: the next requests proceed meanwhile (their appends
-/// join the same group commit), and a writer sends the answers in request order.
+/// Accepts Kafka connections and serves each one on its event loop
+/// (``KafkaConnectionHandler``): requests in order, answers in order.
 struct KafkaServer: Sendable {
     let handler: RequestHandler
     let maxFrameSize: Int
     let logger: Logger
 
-    typealias Connection = NIOAsyncChannel<ByteBuffer, ByteBuffer>
-
-    /// The listening socket. Accepted connections come out of it as plain channels, reading
-    /// nothing, and become ``Connection``s only when taken for serving: when the listener
-    /// stops, NIO drops what it accepted and had not handed over yet, and a dropped
-    /// `NIOAsyncChannel` traps (swift-nio#2637). Those are kept in `unserved` and closed then.
+    /// The listening socket and the connections it accepted. Connections read nothing until
+    /// ``serve(_:)`` starts: the broker binds first, to learn its port, and only then has
+    /// the handler that advertises it.
     struct Listener: Sendable {
-        fileprivate let channel: NIOAsyncChannel<any Channel, Never>
-        fileprivate let unserved: UnservedConnections
+        fileprivate let channel: any Channel
+        fileprivate let connections: OpenConnections
+        fileprivate let serving: ServingHandler
 
-        var port: Int? { channel.channel.localAddress?.port }
+        var port: Int? { channel.localAddress?.port }
     }
 
     func bind(host: String, port: Int, group: any EventLoopGroup) async throws -> Listener {
         let maxFrameSize = self.maxFrameSize
-        let unserved = UnservedConnections()
+        let logger = self.logger
+        let connections = OpenConnections()
+        let serving = ServingHandler()
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.autoRead, value: false)
-            .bind(host: host, port: port) { channel in
+            .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize))
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameSize: maxFrameSize)),
+                        KafkaConnectionHandler(serving: serving, logger: logger)
                     )
-                    unserved.add(channel)
-                    return channel
+                    switch connections.add(channel) {
+                    case .read: try channel.syncOptions?.setOption(.autoRead, value: true)
+                    case .wait: break
+                    case .refuse: channel.close(promise: nil)
+                    }
+                    channel.closeFuture.whenComplete { _ in connections.remove(channel) }
                 }
             }
-        return Listener(channel: channel, unserved: unserved)
+            .bind(host: host, port: port)
+            .get()
+        return Listener(channel: channel, connections: connections, serving: serving)
     }
 
-    /// Serves connections until the task is cancelled.
+    /// Serves connections until the task is cancelled, then stops accepting and closes every
+    /// connection.
     func serve(_ listener: Listener) async throws {
-        defer { listener.unserved.closeAll() }
-        try await withThrowingDiscardingTaskGroup { group in
-            try await listener.channel.executeThenClose { channels in
-                for try await channel in channels {
-                    listener.unserved.remove(channel)
-                    group.addTask {
-                        if let connection = await adopt(channel) { await serve(connection) }
-                    }
-                }
-            }
+        listener.serving.start(handler)
+        for channel in listener.connections.startServing() {
+            channel.setOption(.autoRead, value: true).whenFailure { _ in }
         }
-    }
-
-    /// Wraps an accepted channel for serving and starts reading it; nil if it closed already
-    /// (a wrapper added then would never see its end). Nothing after the wrapping may throw:
-    /// a wrapper must not be dropped.
-    private func adopt(_ channel: any Channel) async -> Connection? {
-        do {
-            return try await channel.eventLoop.submit { () -> Connection? in
-                guard channel.isActive else { return nil }
-                let connection = try Connection(wrappingChannelSynchronously: channel)
-                try? channel.syncOptions?.setOption(.autoRead, value: true)
-                return connection
-            }.get()
-        } catch {
-            channel.close(promise: nil)
-            return nil
+        await withTaskCancellationHandler {
+            try? await listener.channel.closeFuture.get()
+        } onCancel: {
+            listener.channel.close(promise: nil)
         }
-    }
-
-    private func serve(_ connection: Connection) async {
-        let peer = connection.channel.remoteAddress?.description ?? "unknown"
-        let client = ClientContext(host: connection.channel.remoteAddress?.ipAddress ?? "")
-        do {
-            try await connection.executeThenClose { inbound, outbound in
-                let (replies, queue) = AsyncStream.makeStream(of: Reply.self)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for await reply in replies {
-                            switch reply {
-                            case .none: continue
-                            case .ready(let response): try await outbound.write(response)
-                            case .pending(let task): try await outbound.write(await task.value)
-                            }
-                        }
-                    }
-                    defer { queue.finish() }
-                    for try await frame in inbound {
-                        queue.yield(try await handler.respond(to: frame, from: client))
-                    }
-                    queue.finish()
-                    try await group.waitForAll()
-                }
-            }
-        } catch let error as KafkaCodecError {
-            logger.warning("closing connection after a bad request", metadata: ["peer": "\(peer)", "error": "\(error)"])
-        } catch is CancellationError {
-        } catch {
-            logger.debug("connection ended", metadata: ["peer": "\(peer)", "error": "\(error)"])
+        for channel in listener.connections.stop() {
+            try? await channel.close()
         }
     }
 }
@@ -117,23 +74,47 @@ struct ClientContext: Sendable {
     var host: String
 }
 
-/// Connections accepted and not yet taken out of the listener's stream.
-fileprivate final class UnservedConnections: Sendable {
-    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+/// The listener's open connections, and whether they may read yet.
+fileprivate final class OpenConnections: Sendable {
+    enum Admission {
+        case read
+        case wait
+        case refuse
+    }
 
-    func add(_ channel: any Channel) {
-        channels.withLock { $0[ObjectIdentifier(channel)] = channel }
+    private struct State {
+        var channels: [ObjectIdentifier: any Channel] = [:]
+        var serving = false
+        var stopped = false
+    }
+
+    private let state = Mutex(State())
+
+    func add(_ channel: any Channel) -> Admission {
+        state.withLock { state in
+            guard !state.stopped else { return .refuse }
+            state.channels[ObjectIdentifier(channel)] = channel
+            return state.serving ? .read : .wait
+        }
     }
 
     func remove(_ channel: any Channel) {
-        channels.withLock { $0[ObjectIdentifier(channel)] = nil }
+        state.withLock { _ = $0.channels.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
-    func closeAll() {
-        let left = channels.withLock { channels in
-            defer { channels = [:] }
-            return channels.values
+    /// The connections accepted before serving started, which start reading now.
+    func startServing() -> [any Channel] {
+        state.withLock { state in
+            state.serving = true
+            return Array(state.channels.values)
         }
-        for channel in left { channel.close(promise: nil) }
+    }
+
+    /// Every open connection, to be closed; later ones are refused.
+    func stop() -> [any Channel] {
+        state.withLock { state in
+            state.stopped = true
+            return Array(state.channels.values)
+        }
     }
 }

@@ -1,13 +1,13 @@
 import Synchronization
 
-/// A signal that fires once and wakes whoever waits on it; firing again does nothing.
+/// A signal that fires once and runs what waits on it; firing again does nothing.
 ///
 /// Long-polling fetches register one with every partition they read, and the first append
 /// to any of them (or the fetch's own timer) fires it.
 final class OneShotSignal: Sendable {
     private enum State {
         case idle
-        case waiting(CheckedContinuation<Void, Never>)
+        case waiting(@Sendable () -> Void)
         case fired
     }
 
@@ -18,33 +18,22 @@ final class OneShotSignal: Sendable {
     }
 
     func fire() {
-        let continuation: CheckedContinuation<Void, Never>? = state.withLock { state in
+        let action: (@Sendable () -> Void)? = state.withLock { state in
             defer { state = .fired }
-            if case .waiting(let continuation) = state { return continuation }
+            if case .waiting(let action) = state { return action }
             return nil
         }
-        continuation?.resume()
+        action?()
     }
 
-    /// Returns once the signal fired or `timeout` passed, whichever is first.
-    func wait(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    let resumeNow = self.state.withLock { state in
-                        if case .fired = state { return true }
-                        state = .waiting(continuation)
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                self.fire()
-            }
-            await group.next()
-            group.cancelAll()
+    /// Runs `action` when the signal fires, on the thread that fires it, or now if it has
+    /// fired already. One action per signal.
+    func onFire(_ action: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { state in
+            if case .fired = state { return true }
+            state = .waiting(action)
+            return false
         }
+        if runNow { action() }
     }
 }

@@ -23,7 +23,7 @@ final class PartitionLog: Sendable {
 
     private struct DurableWaiter {
         var offset: Int64
-        var continuation: CheckedContinuation<Void, any Error>
+        var done: @Sendable (Result<Void, any Error>) -> Void
     }
 
     private struct State {
@@ -216,13 +216,20 @@ final class PartitionLog: Sendable {
     /// ``FlushPolicy`` written).
     func waitUntilDurable(_ offset: Int64) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let ready = state.withLock { state in
-                if state.highWatermark >= offset { return true }
-                state.durableWaiters.append(DurableWaiter(offset: offset, continuation: continuation))
-                return false
-            }
-            if ready { continuation.resume() }
+            whenDurable(offset) { continuation.resume(with: $0) }
         }
+    }
+
+    /// Calls `done` once every offset below `offset` is durable, or with the error of the
+    /// fsync that failed: right here if it is durable already, else on the flusher's thread,
+    /// so `done` must only hand the result on.
+    func whenDurable(_ offset: Int64, _ done: @escaping @Sendable (Result<Void, any Error>) -> Void) {
+        let ready = state.withLock { state in
+            if state.highWatermark >= offset { return true }
+            state.durableWaiters.append(DurableWaiter(offset: offset, done: done))
+            return false
+        }
+        if ready { done(.success(())) }
     }
 
     /// Whether something written waits for the flusher's fsync.
@@ -264,7 +271,7 @@ final class PartitionLog: Sendable {
             return (Array(ready), failure == nil ? state.fetchSignals : [])
         }
         for waiter in waiters {
-            if let failure { waiter.continuation.resume(throwing: failure) } else { waiter.continuation.resume() }
+            waiter.done(failure.map { .failure($0) } ?? .success(()))
         }
         for signal in signals { signal.fire() }
     }
@@ -553,12 +560,13 @@ final class PartitionLog: Sendable {
 
     /// Deletes every file of the partition (the topic is being deleted).
     func deleteFiles() {
-        state.withLock { state in
+        let waiters = state.withLock { state in
             state.isClosed = true
-            for waiter in state.durableWaiters {
-                waiter.continuation.resume(throwing: StorageError("append", path: directory, errno: ENOENT))
-            }
-            state.durableWaiters = []
+            defer { state.durableWaiters = [] }
+            return state.durableWaiters
+        }
+        for waiter in waiters {
+            waiter.done(.failure(StorageError("append", path: directory, errno: ENOENT)))
         }
         try? FileManager.default.removeItem(atPath: directory)
     }
