@@ -57,6 +57,8 @@ def stored_batches(data_dir, topic: str) -> list:
         position = 0
         while position + 61 <= len(data):  # 61 bytes = RecordBatch v2 header
             batch_length, = struct.unpack_from(">i", data, position + 8)
+            if batch_length == 0:
+                break  # zeros: space the broker allocates ahead of the active segment's appends
             magic = data[position + 16]
             assert magic == 2, f"unexpected magic {magic} in {log} at byte {position}"
             attributes, = struct.unpack_from(">h", data, position + 21)

@@ -76,6 +76,29 @@ final class LogFile: Sendable {
         guard fdatasync(descriptor) == 0 else { throw StorageError("fdatasync", path: path, errno: errno) }
     }
 
+    /// Allocates the file's blocks up to `size` bytes, extending it with zeros where it is
+    /// shorter.
+    func allocate(upTo size: Int) throws {
+        let failure = posix_fallocate(descriptor, 0, off_t(size))
+        guard failure == 0 else { throw StorageError("fallocate", path: path, errno: failure) }
+    }
+
+    /// Where the bytes that are not zero end between `start` and `end`: just after the last
+    /// one, or `start` if there is none.
+    func endOfNonZeroBytes(from start: Int, to end: Int) throws -> Int {
+        var position = start
+        var dataEnd = start
+        while position < end {
+            let chunk = try read(count: min(64 << 10, end - position), at: position)
+            guard chunk.readableBytes > 0 else { break }
+            if let last = chunk.readableBytesView.lastIndex(where: { $0 != 0 }) {
+                dataEnd = position + (last - chunk.readableBytesView.startIndex) + 1
+            }
+            position += chunk.readableBytes
+        }
+        return dataEnd
+    }
+
     func truncate(to size: Int) throws {
         guard ftruncate(descriptor, off_t(size)) == 0 else { throw StorageError("truncate", path: path, errno: errno) }
     }

@@ -10,6 +10,9 @@ struct LogSegment: Sendable {
     let directory: String
     /// Bytes of valid batches in the file.
     private(set) var size: Int
+    /// Bytes the file holds. The active segment's file is extended ahead of its appends
+    /// (``reserve(_:)``), so it may be longer than `size`; a closed segment's is not.
+    private(set) var allocated = 0
     /// The offset after the last batch (== baseOffset while empty).
     private(set) var nextOffset: Int64
     private(set) var maxTimestamp: Int64
@@ -106,11 +109,15 @@ struct LogSegment: Sendable {
             segment.timeIndex = TimeIndex()
         }
         segment.maxTimestamp = max(segment.maxTimestamp, segment.timeIndex.lastTimestamp)
-        let truncated = fileSize - end
+        var truncated = fileSize - end
         if truncated > 0 {
+            // After a crash the active segment may end in space allocated ahead of its
+            // appends, which reads as zeros: that is no damage, and not counted as such.
+            if fullScan { truncated = try file.endOfNonZeroBytes(from: end, to: fileSize) - end }
             try file.truncate(to: end)
             try file.sync()
         }
+        segment.allocated = end
         return Recovery(segment: segment, truncatedBytes: truncated, walked: walked)
     }
 
@@ -141,11 +148,34 @@ struct LogSegment: Sendable {
         prefix.writeInteger(header.batchLength)
         prefix.writeInteger(Int32(0))
         let rest = batch.getSlice(at: batch.readerIndex + 16, length: batch.readableBytes - 16)!
+        try reserve(size + batch.readableBytes)
         try file.write([prefix, rest], at: size)
         var stored = header
         stored.baseOffset = baseOffset
         stored.partitionLeaderEpoch = 0
         noteAppended(stored, at: size, indexInterval: indexInterval, now: now)
+    }
+
+    /// Extends the file ahead of the appends, by steps that double up to 4 MiB. Writing into
+    /// allocated space leaves the file's size and extents as they are, so the fsync after an
+    /// append writes the data alone, not the inode too: measured here, about half the CPU and
+    /// two thirds of the time of an fsync after an append that grows the file.
+    private mutating func reserve(_ end: Int) throws {
+        guard end > allocated else { return }
+        let step = min(max(allocated, 64 << 10), 4 << 20)
+        let target = max(end, allocated + step)
+        try file.allocate(upTo: target)
+        allocated = target
+    }
+
+    /// Gives back the space allocated ahead of the appends and makes the cut durable: a
+    /// closed segment holds exactly its batches, so a recovery never finds zeros before the
+    /// records of a later segment.
+    mutating func trimAllocation() throws {
+        guard allocated > size else { return }
+        try file.truncate(to: size)
+        try file.sync()
+        allocated = size
     }
 
     /// Appends batches the broker built itself (compaction output), already carrying offsets.

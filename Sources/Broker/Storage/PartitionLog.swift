@@ -193,12 +193,13 @@ final class PartitionLog: Sendable {
     }
 
     /// Closes the active segment and starts a new one at the log end offset. The old segment
-    /// is synced by the next flush, together with the directory entry of the new one.
+    /// is cut to its batches at once; its data is synced by the next flush, together with the
+    /// directory entry of the new one.
     private func roll(_ state: inout State) throws {
-        let old = state.active
-        try old.saveIndexes()
+        try state.active.saveIndexes()
+        try state.active.trimAllocation()
         try ProducerSnapshots.write(state.producers, directory: directory, offset: state.logEndOffset)
-        state.unsyncedFiles.append(old.file)
+        state.unsyncedFiles.append(state.active.file)
         state.segments.append(try LogSegment.create(directory: directory, baseOffset: state.logEndOffset))
         state.directoryNeedsSync = true
     }
@@ -552,6 +553,7 @@ final class PartitionLog: Sendable {
         try state.withLock { state in
             guard !state.isClosed else { return }
             state.isClosed = true
+            try state.active.trimAllocation()
             for segment in state.segments.suffix(2) { try segment.file.sync() }
             try state.active.saveIndexes()
             try ProducerSnapshots.write(state.producers, directory: directory, offset: state.logEndOffset)

@@ -170,6 +170,8 @@ import Testing
         let directory = try TemporaryDirectory()
         var segment = try LogSegment.create(directory: directory.path, baseOffset: 50)
         try append(try uniformBatches(9), to: &segment, indexInterval: indexInterval)
+        // As a clean close leaves it: cut to its batches, indexes saved.
+        try segment.trimAllocation()
         try segment.saveIndexes()
         #expect(try FileDamage.size(segment.indexPath) == segment.offsetIndex.entries.count * OffsetIndex.entrySize)
         #expect(try FileDamage.size(segment.timeIndexPath) == segment.timeIndex.entries.count * TimeIndex.entrySize)
@@ -268,10 +270,13 @@ import Testing
         try append(batches, to: &segment, indexInterval: 0)
         try segment.saveIndexes()
         let keep = 4 * batches[0].size
+        // The torn batch's zero bytes count as allocated space, so the damage ends at its last other one.
+        let torn = try FileDamage.read(segment.logPath)[keep..<keep + 30]
+        let damaged = try #require(torn.lastIndex { $0 != 0 }) + 1 - keep
         try FileDamage.truncate(segment.logPath, to: keep + 30)
 
         let recovery = try LogSegment.load(directory: directory.path, baseOffset: 0, indexInterval: 0, trustIndexes: false, fullScan: false)
-        #expect(recovery.truncatedBytes == 30)
+        #expect(recovery.truncatedBytes == damaged)
         #expect(recovery.segment.size == keep)
         #expect(recovery.segment.nextOffset == 8)
         #expect(recovery.segment.offsetIndex.entries == Array(segment.offsetIndex.entries.prefix(4)))
@@ -285,6 +290,8 @@ import Testing
         var segment = try LogSegment.create(directory: directory.path, baseOffset: 0)
         let batches = try uniformBatches(6)
         try append(batches, to: &segment, indexInterval: 3 * batches[0].size)  // entries at batches 0 and 3
+        // A closed segment (only those are loaded without a full scan): cut to its batches.
+        try segment.trimAllocation()
         try segment.saveIndexes()
         #expect(segment.offsetIndex.entries.map(\.relativeOffset) == [0, 6])
         let size = batches[0].size

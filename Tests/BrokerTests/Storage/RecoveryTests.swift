@@ -130,7 +130,9 @@ import Testing
         // A whole valid batch (CRC and all) whose offsets go backwards.
         case .replayedBatch: Array(segment.batches[1].bytes.readableBytesView)
         }
-        try FileDamage.append(bytes, to: segment.path)
+        // Right behind the last batch, in the space allocated ahead of the appends.
+        #expect(segment.fileSize > segment.size + bytes.count)
+        try FileDamage.write(bytes, to: segment.path, at: segment.size)
 
         log = try fixture.open(cleanShutdown: false)
         #expect(log.bounds.logEndOffset == 10)

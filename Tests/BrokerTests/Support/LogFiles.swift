@@ -14,13 +14,18 @@ struct StoredSegment: Sendable {
 
     var baseOffset: Int64
     var path: String
+    /// Where the last whole batch ends: the bytes of batches.
     var size: Int
+    /// The length of the file. The active segment's file is allocated ahead of its appends,
+    /// so it is longer than `size` while the partition is open; a closed segment's is not.
+    var fileSize: Int
     var batches: [Batch]
 
     var nextOffset: Int64 { batches.last?.header.nextOffset ?? baseOffset }
 
     /// The segments of a partition directory in offset order. Stops at the first bytes that
-    /// do not form a whole batch (there should be none in a healthy log).
+    /// do not form a whole batch (in a healthy log, only the zeros of the active segment's
+    /// allocation).
     static func all(in directory: String) throws -> [StoredSegment] {
         try logFileBases(in: directory).map { base in
             let path = "\(directory)/\(LogSegment.fileName(base, "log"))"
@@ -34,7 +39,7 @@ struct StoredSegment: Sendable {
                 batches.append(Batch(position: position, header: header, bytes: bytes))
                 position += header.totalSize
             }
-            return StoredSegment(baseOffset: base, path: path, size: data.count, batches: batches)
+            return StoredSegment(baseOffset: base, path: path, size: position, fileSize: data.count, batches: batches)
         }
     }
 
@@ -79,6 +84,14 @@ enum FileDamage {
         guard let byte = try handle.read(upToCount: 1)?.first else { throw TestFailure("no byte at \(position) in \(path)") }
         try handle.seek(toOffset: UInt64(position))
         try handle.write(contentsOf: Data([~byte]))
+    }
+
+    /// Overwrites the file's bytes at `position` with `bytes` (extending it if need be).
+    static func write(_ bytes: [UInt8], to path: String, at position: Int) throws {
+        let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: UInt64(position))
+        try handle.write(contentsOf: Data(bytes))
     }
 
     static func read(_ path: String) throws -> [UInt8] {
