@@ -8,7 +8,8 @@ import NIOCore
 public struct ChatRequestContext: RequestContext, WebSocketRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let webSocket: WebSocketHandlerReference<ChatRequestContext>
-    /// The connection, for the WebSocket route to set up before the upgrade.
+    /// The connection: the WebSocket route sets it up before the upgrade, and a session asks
+    /// it whether its client reads.
     let channel: any Channel
 
     public init(source: Source) {

@@ -64,7 +64,11 @@ extension ChatGateway {
         } onUpgrade: { [self] inbound, outbound, context in
             switch admission(context.request) {
             case .success(let claims):
-                try await serveSession(user: claims.u, device: claims.d, inbound: inbound, outbound: outbound, logger: context.logger)
+                let channel = context.requestContext.channel
+                let connection = DeviceSession.Connection(clientReads: { channel.isWritable }, close: { channel.close(promise: nil) })
+                try await serveSession(
+                    user: claims.u, device: claims.d, inbound: inbound, outbound: outbound, connection: connection, logger: context.logger
+                )
             case .failure(let refusal):
                 try await refuse(refusal, outbound: outbound)
             }
@@ -89,9 +93,12 @@ extension ChatGateway {
 
     /// One device's session: catch-up, then live deliveries out and client frames in.
     private func serveSession(
-        user: String, device: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, logger: Logger
+        user: String, device: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter,
+        connection: DeviceSession.Connection, logger: Logger
     ) async throws {
-        let session = DeviceSession(user: user, device: device, maxQueued: configuration.maxQueuedFrames, logger: logger) { [self] session in
+        let session = DeviceSession(
+            user: user, device: device, maxQueued: configuration.maxQueuedFrames, connection: connection, logger: logger
+        ) { [self] session in
             await recordMarkers(of: session)
         }
         // Registered before the catch-up is read: see DeviceSession.

@@ -42,14 +42,24 @@ actor DeviceSession {
     /// How many frames may wait for a slow client before the session is closed; the device
     /// then resumes from its cursor when it reconnects.
     private nonisolated let maxQueued: Int
+    private nonisolated let connection: Connection
+
+    /// The connection under the session.
+    struct Connection: Sendable {
+        /// Whether it takes more bytes now: false once its client stops reading.
+        var clientReads: @Sendable () -> Bool
+        /// Closes it at once, whatever is still being written.
+        var close: @Sendable () -> Void
+    }
 
     init(
-        user: String, device: String, maxQueued: Int, logger: Logger,
+        user: String, device: String, maxQueued: Int, connection: Connection, logger: Logger,
         recordMarkers: @escaping @Sendable (DeviceSession) async -> Void
     ) {
         self.user = user
         self.device = device
         self.maxQueued = maxQueued
+        self.connection = connection
         self.logger = logger
         self.recordMarkers = recordMarkers
         (outgoing, frames) = AsyncStream.makeStream(of: String.self)
@@ -163,9 +173,16 @@ actor DeviceSession {
     /// Writes a frame already encoded (one frame pushed to many sessions is encoded once).
     func send(text: String) {
         guard !closed else { return }
-        if queued.add(1, ordering: .relaxed).newValue > maxQueued {
+        // A burst (a fan-out, a catch-up page) can outrun the writer while the client reads
+        // all it is sent: past the bound such a session gets four times as much room, and a
+        // session whose client does not read is closed.
+        let waiting = queued.add(1, ordering: .relaxed).newValue
+        if waiting > maxQueued, waiting > 4 * maxQueued || !connection.clientReads() {
             logger.warning("closing a session that does not keep up", metadata: ["user": "\(user)", "device": "\(device)"])
             close()
+            // Not by the writer: it waits for a client that reads nothing, and would wait for
+            // ever, with the connection and its buffers held.
+            connection.close()
             return
         }
         frames.yield(text)
