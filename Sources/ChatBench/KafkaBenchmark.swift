@@ -24,6 +24,12 @@ struct KafkaBenchmark: AsyncParsableCommand {
     @Option(help: "Partitions of the benchmark topics.")
     var partitions: Int32 = 8
 
+    @Option(help: "Rate of the paced run, records per second, one per request over 16 partitions.")
+    var pacedRate = 1000
+
+    @Option(help: "Duration of the paced run, seconds.")
+    var pacedSeconds = 10
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
@@ -38,7 +44,7 @@ struct KafkaBenchmark: AsyncParsableCommand {
         try await admin.createTopics([
             NewTopic(name: "small", partitions: partitions), NewTopic(name: "large", partitions: partitions),
             NewTopic(name: "kcat-small", partitions: partitions), NewTopic(name: "kcat-large", partitions: partitions),
-            NewTopic(name: "latency", partitions: partitions),
+            NewTopic(name: "latency", partitions: partitions), NewTopic(name: "paced", partitions: Self.pacedPartitions),
         ])
         await admin.close()
 
@@ -61,6 +67,14 @@ struct KafkaBenchmark: AsyncParsableCommand {
         print("| --- | ---: | ---: | ---: | ---: |")
         print("| send → delivery report | \(format(latency.percentile(50).milliseconds, 2)) ms | "
             + "\(format(latency.percentile(99).milliseconds, 2)) ms | \(format(latency.percentile(100).milliseconds, 2)) ms | \(latency.count) |")
+        let paced = try await measurePaced(bootstrap: bootstrap, broker: broker.pid, logger: logger)
+        print("")
+        print("| paced: \(pacedRate) records/s over \(Self.pacedPartitions) partitions, acks=all, read by a consumer | figure |")
+        print("| --- | ---: |")
+        print("| broker CPU-s per 1,000 records | \(format(paced.brokerCPU / Double(paced.records) * 1000, 3)) |")
+        print("| broker context switches per record | \(format(Double(paced.contextSwitches) / Double(paced.records), 1)) |")
+        print("| produce → consume p50 / p99 | \(format(paced.latency.percentile(50).milliseconds, 2)) / "
+            + "\(format(paced.latency.percentile(99).milliseconds, 2)) ms |")
         broker.kill(SIGTERM)
         _ = try await broker.wait()
     }
@@ -184,5 +198,63 @@ struct KafkaBenchmark: AsyncParsableCommand {
         await producer.close()
         // The first second warms connections and the broker's caches up.
         return Percentiles(Array(samples.dropFirst(rate)))
+    }
+
+    static let pacedPartitions: Int32 = 16
+
+    struct Paced {
+        var records: Int
+        var brokerCPU: Double
+        var contextSwitches: Int
+        var latency: Percentiles
+    }
+
+    /// The broker's cost per request at a moderate rate, the chat's load: records sent one by
+    /// one (one tick per millisecond), each partition in turn, so that nearly every record is
+    /// a produce request of its own and a fetch response of its own; the consumer times each
+    /// from its send (carried in the record) to its arrival.
+    private func measurePaced(bootstrap: String, broker: Int32, logger: Logger) async throws -> Paced {
+        let configuration = KafkaConfiguration(bootstrapServers: bootstrap, properties: ["linger.ms": "1"])
+        let producer = try KafkaProducer(configuration: configuration, topics: ["paced"], logger: logger)
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
+        try consumer.assign(Dictionary(uniqueKeysWithValues: (0..<Self.pacedPartitions).map {
+            (TopicPartition(topic: "paced", partition: $0), KafkaOffset.end)
+        }))
+        let total = pacedRate * pacedSeconds
+        let reader = Task {
+            var samples: [Duration] = []
+            for try await record in consumer.records {
+                guard let value = record.value, value.count == 8 else { continue }
+                let sent = value.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                samples.append(.nanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - sent)))
+                if samples.count == total { break }
+            }
+            return samples
+        }
+        // The consumer's first fetch must be under way before the first record is sent.
+        try await Task.sleep(for: .seconds(2))
+        let cpuBefore = ProcessCPU.seconds(pid: broker)
+        let switchesBefore = ProcessCPU.contextSwitches(pid: broker)
+        let start = ContinuousClock.now
+        let perTick = max(1, pacedRate / 1000)
+        var pending: [PendingDelivery] = []
+        for index in 0..<total {
+            if index % perTick == 0 {
+                try await Task.sleep(until: start + .milliseconds(index / perTick), clock: .continuous)
+            }
+            var now = DispatchTime.now().uptimeNanoseconds
+            let record = KafkaOutgoingRecord(
+                topic: "paced", partition: Int32(index) % Self.pacedPartitions, key: nil,
+                value: Data(bytes: &now, count: 8)
+            )
+            pending.append(try await producer.enqueue(record))
+        }
+        for delivery in pending { _ = try await delivery.report() }
+        let samples = try await reader.value
+        let cpu = ProcessCPU.seconds(pid: broker) - cpuBefore
+        let switches = ProcessCPU.contextSwitches(pid: broker) - switchesBefore
+        await consumer.close()
+        await producer.close()
+        return Paced(records: samples.count, brokerCPU: cpu, contextSwitches: switches, latency: Percentiles(samples))
     }
 }

@@ -12,6 +12,19 @@ enum ProcessCPU {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// Context switches of all of a process's threads so far, voluntary or not, from
+    /// /proc/PID/task/*/status.
+    static func contextSwitches(pid: Int32) -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.reduce(0) { total, task in
+            guard let status = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8) else { return total }
+            return total + status.split(separator: "\n").reduce(0) { sum, line in
+                guard line.contains("ctxt_switches:") else { return sum }
+                return sum + (Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0)
+            }
+        }
+    }
+
     /// Resident memory of a process in bytes, from /proc/PID/status.
     static func residentBytes(pid: Int32) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
