@@ -27,6 +27,12 @@ public final class ConversationReadModel: Sendable {
     /// the processor's `sent`, through the inbox).
     private static let awaitedTypes: Set<String> = [GroupCreated.type, MemberAdded.type, MemberRemoved.type]
 
+    /// At most one transaction per this interval (see `LogFollower`): under load the
+    /// conversations' history and cursors were a transaction per fetched batch, the largest
+    /// share of the node's SQLite work. The HTTP requests that wait for a decision wait up to
+    /// twice as long.
+    private static let coalescing: Duration = .milliseconds(20)
+
     /// The decisions of the last few thousand such records, by position.
     private struct RecentDecisions {
         var byPosition: [Position: [ConversationDecision]] = [:]
@@ -52,7 +58,7 @@ public final class ConversationReadModel: Sendable {
     public func run() async throws {
         try await LogFollower(kafka: kafka, logger: logger).follow(
             catalog[.conversations], into: database, projection: ConversationProjection.name, applied: applied,
-            apply: { [projection] records, db in try projection.apply(records, in: db) },
+            coalescing: Self.coalescing, apply: { [projection] records, db in try projection.apply(records, in: db) },
             then: { results in
                 self.recent.withLock { recent in
                     for (record, decisions) in results where Self.awaitedTypes.contains(record.type) {

@@ -28,6 +28,9 @@ public final class InboxService: Sendable {
         public var keepAcknowledged: Duration = .seconds(86_400)
         /// How often the delivery queue drops what it need not keep. Default: 10 minutes.
         public var pruneInterval: Duration = .seconds(600)
+        /// How long deliveries pushed to the sessions may wait before they are stored (they are
+        /// part of every answer meanwhile). Default: 50 ms.
+        public var storeAfter: Duration = .milliseconds(50)
 
         public init(nodeAddress: String) { self.nodeAddress = nodeAddress }
     }
@@ -40,6 +43,7 @@ public final class InboxService: Sendable {
     private let kafka: KafkaConfiguration
     private let catalog: TopicCatalog
     private let database: ChatDatabase
+    private let deliveries: DeliveryQueue
     private let writer: EventWriter
     private let settings: Settings
     private let sink: any DeliverySink
@@ -60,6 +64,7 @@ public final class InboxService: Sendable {
         self.kafka = kafka
         self.catalog = catalog
         self.database = database
+        deliveries = DeliveryQueue(database: database, topic: catalog[.inbox].name, storeAfter: settings.storeAfter)
         self.writer = writer
         self.settings = settings
         self.sink = sink
@@ -91,10 +96,10 @@ public final class InboxService: Sendable {
         let watcher = Task { await watchAssignments(consumer) }
         let pruner = Task { await pruneRegularly() }
         defer { pruner.cancel() }
-        // Batches are stored on the consumer's thread; pushing to the sessions and committing
-        // follow on a task of their own, in the order the batches were stored. The consumer's
-        // thread waits while that task is `Self.stepsAhead` steps behind, so a slow push holds
-        // up reading, as it did when the push was awaited between batches.
+        // Batches are taken in on the consumer's thread and stored behind their push (see
+        // DeliveryQueue); pushing to the sessions and committing follow on a task of their own,
+        // in order. The consumer's thread waits while that task is `Self.stepsAhead` steps
+        // behind, so a slow push holds up reading, as it did when the push was awaited.
         let (steps, queue) = AsyncStream.makeStream(of: Step.self)
         let room = DispatchSemaphore(value: Self.stepsAhead)
         let follower = Task {
@@ -112,19 +117,20 @@ public final class InboxService: Sendable {
             queue.yield(step)
         }
         let uncommitted = Locked(Uncommitted())
+        let deliveries = self.deliveries
         do {
             try await consumer.consume(reportingIdle: true) { batch in
                 if !batch.isEmpty {
-                    let records = batch.compactMap(EventRecord.init)
-                    let now = EventTime.now()
-                    let stored = try database.apply(projection: DeliveryStore.projection, topic: topic, next: batch.nextOffsets) { db in
-                        try DeliveryStore.apply(records, now: now, in: db)
-                    }
-                    if !stored.isEmpty { handOn(.deliver(stored)) }
+                    let rows = DeliveryStore.rows(of: batch.compactMap(EventRecord.init), now: EventTime.now())
+                    let fresh = try deliveries.admit(rows, next: batch.nextOffsets)
+                    if !fresh.isEmpty { handOn(.deliver(fresh.map(\.delivery))) }
                 }
+                try deliveries.storeIfDue(force: batch.isEmpty)
                 if let due = uncommitted.withLock({ $0.note(batch) }) { handOn(.commit(due)) }
             }
+            try deliveries.storeIfDue(force: true)
         } catch {
+            try? deliveries.storeIfDue(force: true)
             queue.finish()
             follower.cancel()
             watcher.cancel()
@@ -243,7 +249,7 @@ public final class InboxService: Sendable {
     /// Up to `limit` of the deliveries stored for `user` after `dseq`, in dseq order: one page
     /// of a device's catch-up.
     public func pending(for user: String, after dseq: Int64, limit: Int) async throws -> [StoredDelivery] {
-        try await database.writer.read { db in try DeliveryStore.pending(for: user, after: dseq, limit: limit, in: db) }
+        try await deliveries.pending(for: user, after: dseq, limit: limit)
     }
 
     /// Moves a device's cursor to `upTo` (already clamped by the caller to what it was sent),
@@ -255,14 +261,14 @@ public final class InboxService: Sendable {
     }
 
     private func record(_ acks: [Ack]) async throws {
-        let advanced = try await database.writer.write { db -> [(ack: Ack, before: Int64, delivered: [String: Int64])] in
+        let advanced = try await database.writer.write { [deliveries] db -> [(ack: Ack, before: Int64, delivered: [String: Int64])] in
             try acks.compactMap { ack in
                 let current = try DeliveryStore.cursor(user: ack.user, device: ack.device, in: db) ?? -1
                 guard ack.upTo > current else { return nil }
                 let userBefore = try DeliveryStore.highestCursor(user: ack.user, in: db) ?? -1
                 try DeliveryStore.advance(user: ack.user, device: ack.device, to: ack.upTo, in: db)
                 let delivered = ack.upTo > userBefore
-                    ? try DeliveryStore.deliveredMessages(user: ack.user, after: userBefore, upTo: ack.upTo, in: db) : [:]
+                    ? try deliveries.deliveredMessages(user: ack.user, after: userBefore, upTo: ack.upTo, in: db) : [:]
                 return (ack, current, delivered)
             }
         }

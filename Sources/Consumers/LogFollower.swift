@@ -35,8 +35,15 @@ public struct LogFollower: Sendable {
     /// (so a restart resumes exactly after the last applied record), hands what `apply`
     /// returned to `handle`, then advances `applied`. All of it runs on the consumer's own
     /// thread (`KafkaConsumer.consume`).
+    ///
+    /// With `coalescing`, at most one transaction is written per that interval: batches that
+    /// come sooner after the last one wait and go together into the next, written when the
+    /// interval has passed and the next batch comes or the log is quiet for the interval. A
+    /// transaction's cost is mostly its commit and its pages, not its rows, so a busy log
+    /// costs much less; a record waits up to twice the interval.
     public func follow<Result: Sendable>(
         _ topic: TopicCatalog.Topic, into database: ChatDatabase, projection: String, applied: AppliedOffsetWatch,
+        coalescing: Duration? = nil,
         apply: @escaping @Sendable ([EventRecord], Database) throws -> Result,
         then handle: @escaping @Sendable (Result) -> Void = { _ in }
     ) async throws {
@@ -45,10 +52,11 @@ public struct LogFollower: Sendable {
         }
         for (partition, next) in start { applied.advance(partition, to: next) }
         let consumer = try await reader(of: topic.name, partitions: topic.partitions, from: start)
+        let waiting = Locked(CoalescedBatches(interval: coalescing))
         do {
-            try await consumer.consume { [name = topic.name] batch in
-                let records = batch.compactMap(EventRecord.init)
-                let next = batch.nextOffsets
+            try await consumer.consume(reportingIdle: coalescing != nil, idleAfter: coalescing ?? .milliseconds(100)) {
+                [name = topic.name] batch in
+                guard let (records, next) = waiting.withLock({ $0.add(batch) }) else { return }
                 let result = try database.apply(projection: projection, topic: name, next: next) { db in
                     try apply(records, db)
                 }

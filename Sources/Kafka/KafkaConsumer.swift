@@ -201,19 +201,22 @@ public final class KafkaConsumer: Sendable {
 
     /// Calls `body` with each batch (in offset order per partition) on this consumer's own
     /// thread, until the calling task is cancelled. With `reportingIdle`, an empty batch also
-    /// comes whenever about 100 ms pass without a record.
+    /// comes whenever `idleAfter` passes without a record.
     ///
     /// For readers whose work on a batch is synchronous, such as a database transaction: the
     /// batch is handled on the thread that took it from librdkafka, with no hop to the
     /// concurrency pool and back for every batch. `body` may block; it holds up only this
     /// consumer. An error it throws ends the loop and is rethrown here. ``close()`` runs on
     /// the same thread, so it waits until the loop has ended.
-    public func consume(reportingIdle: Bool = false, _ body: @escaping @Sendable ([KafkaRecord]) throws -> Void) async throws {
+    public func consume(
+        reportingIdle: Bool = false, idleAfter: Duration = .milliseconds(100), _ body: @escaping @Sendable ([KafkaRecord]) throws -> Void
+    ) async throws {
         let stop = StopFlag()
+        let timeout = Int32(clamping: max(1, idleAfter.milliseconds))
         try await withTaskCancellationHandler {
             try await onPollThread(whenClosed: ()) { [self] in
                 while !stop.isSet {
-                    let batch = try takeQueued(maxRecords: 1000, timeoutMs: 100)
+                    let batch = try takeQueued(maxRecords: 1000, timeoutMs: timeout)
                     if !batch.isEmpty || reportingIdle { try body(batch) }
                 }
             }

@@ -148,7 +148,7 @@ public final class KafkaProducer: Sendable {
     }
 
     /// The same hand-over for a thread outside the concurrency pool (a consumer's own thread,
-    /// see ``KafkaConsumer/consume(reportingIdle:_:)``): it blocks that thread while
+    /// see ``KafkaConsumer/consume(reportingIdle:idleAfter:_:)``): it blocks that thread while
     /// librdkafka's queue is full.
     public func enqueue(_ record: KafkaOutgoingRecord) throws -> PendingDelivery {
         while true {

@@ -8,6 +8,24 @@ public struct StoredDelivery: Sendable, Equatable {
     public var event: InboxEvent
 }
 
+/// One row of the delivery queue: a delivery and what its row holds besides.
+public struct DeliveryRow: Sendable {
+    public var partition: Int32
+    public var delivery: StoredDelivery
+    public var type: String
+    public var payload: Data
+    public var storedAt: Int64
+
+    /// What makes the record unique (the conversation processor's output it came from).
+    public var origin: String { delivery.event.id }
+
+    /// The conversation, seq and sender of a message delivery.
+    var message: (conv: String, seq: Int64, sender: String)? {
+        guard case .message(let message) = delivery.event else { return nil }
+        return (message.conv, message.seq, message.from)
+    }
+}
+
 /// The delivery-queue projection: per user, the inbox records not yet acknowledged by all of
 /// the user's devices, plus each device's cursor. A device that comes back after a long
 /// absence is served from here, not by scanning the shared inbox partition.
@@ -19,29 +37,43 @@ public enum DeliveryStore {
     /// Stores the records of one batch; returns the new ones, skipping any whose origin was
     /// stored before (a conversation processor that wrote its outputs twice).
     public static func apply(_ records: [EventRecord], now: Int64, in db: Database) throws -> [StoredDelivery] {
-        var stored: [StoredDelivery] = []
-        for record in records {
-            guard let event = try? InboxEvent(record) else { continue }
-            var conv: String?
-            var seq: Int64?
-            var sender: String?
-            if case .message(let message) = event {
-                conv = message.conv
-                seq = message.seq
-                sender = message.from
-            }
-            try db.run(
-                sql: """
-                    INSERT OR IGNORE INTO deliveries (partition, dseq, user, origin, type, payload, conv, seq, sender, stored_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [record.partition, record.offset, record.key, event.id, record.type, record.value, conv, seq, sender, now]
-            )
-            if db.changesCount > 0 {
-                stored.append(StoredDelivery(dseq: record.offset, user: record.key, event: event))
+        try rows(of: records, now: now).filter { try insert($0, in: db) }.map(\.delivery)
+    }
+
+    /// The rows that `records` become; records that are not inbox events have none.
+    public static func rows(of records: [EventRecord], now: Int64) -> [DeliveryRow] {
+        records.compactMap { record in
+            (try? InboxEvent(record)).map { event in
+                DeliveryRow(
+                    partition: record.partition, delivery: StoredDelivery(dseq: record.offset, user: record.key, event: event),
+                    type: record.type, payload: record.value, storedAt: now
+                )
             }
         }
-        return stored
+    }
+
+    /// Stores `row` unless its origin is stored already; true if it was stored.
+    @discardableResult
+    public static func insert(_ row: DeliveryRow, in db: Database) throws -> Bool {
+        let message = row.message
+        try db.run(
+            sql: """
+                INSERT OR IGNORE INTO deliveries (partition, dseq, user, origin, type, payload, conv, seq, sender, stored_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                row.partition, row.delivery.dseq, row.delivery.user, row.origin, row.type, row.payload, message?.conv,
+                message?.seq, message?.sender, row.storedAt,
+            ]
+        )
+        return db.changesCount > 0
+    }
+
+    /// Which of `origins` are stored.
+    public static func storedOrigins(among origins: [String], in db: Database) throws -> Set<String> {
+        guard !origins.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: origins.count).joined(separator: ",")
+        return Set(try String.fetchAll(db, sql: "SELECT origin FROM deliveries WHERE origin IN (\(marks))", arguments: StatementArguments(origins)))
     }
 
     /// The first `limit` deliveries `user` is owed after `cursor`, in dseq order.
@@ -89,6 +121,16 @@ public enum DeliveryStore {
             sql: "UPDATE device_cursors SET acked = ? WHERE user = ? AND device = ? AND acked = ?",
             arguments: [before, user, device, acked]
         )
+    }
+
+    /// The same over rows not stored yet.
+    public static func deliveredMessages(user: String, after: Int64, upTo: Int64, in rows: [DeliveryRow]) -> [String: Int64] {
+        var delivered: [String: Int64] = [:]
+        for row in rows where row.delivery.user == user && row.delivery.dseq > after && row.delivery.dseq <= upTo {
+            guard let message = row.message, message.sender != user else { continue }
+            delivered[message.conv] = max(delivered[message.conv] ?? message.seq, message.seq)
+        }
+        return delivered
     }
 
     /// For each conversation, the highest `seq` of the messages from others that `user`
